@@ -1,0 +1,1 @@
+"""Kafka stream stages (asr, agent, sink) on one generic runner."""

@@ -1,0 +1,1 @@
+"""Entrypoints: the `kcall` command and its sub-commands."""

@@ -1,0 +1,49 @@
+"""The `kcall` command: one entrypoint, one sub-module per feature."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from services.cli import (
+    api_commands,
+    asr_commands,
+    broker_commands,
+    db_commands,
+    demo,
+    intent_commands,
+    llm_commands,
+    sim_commands,
+    text_commands,
+    worker_commands,
+)
+
+app = typer.Typer(
+    name="kcall",
+    help="Korean telecom call-center agent system.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+for _module in (
+    demo,
+    db_commands,
+    broker_commands,
+    worker_commands,
+    asr_commands,
+    text_commands,
+    intent_commands,
+    llm_commands,
+    api_commands,
+    sim_commands,
+):
+    _module.register(app)
+
+
+def run() -> None:
+    """Console-script entrypoint."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    app()
