@@ -1,1 +1,6 @@
-"""api package."""
+"""The HTTP API: app factory, routers, security and wiring."""
+
+from services.api.app import create_app
+from services.api.backends import ApiBackends, AssistantChat, CallReadModel, EventPublisher
+
+__all__ = ["ApiBackends", "AssistantChat", "CallReadModel", "EventPublisher", "create_app"]

@@ -23,16 +23,26 @@ class KafkaSettings(BaseModel):
     )
     security_protocol: str = Field(default="PLAINTEXT", description="PLAINTEXT, SSL, SASL_SSL")
     sasl_mechanism: str | None = Field(default=None, description="PLAIN, SCRAM-SHA-512, ...")
-    sasl_username: str | None = None
-    sasl_password: SecretStr | None = None
-    ssl_cafile: str | None = None
+    sasl_username: str | None = Field(default=None, description="SASL user")
+    sasl_password: SecretStr | None = Field(default=None, description="SASL password")
+    ssl_cafile: str | None = Field(default=None, description="CA bundle for SSL/SASL_SSL")
     partitions: int = Field(default=4, ge=1, description="partitions per topic when we create it")
     group_prefix: str = Field(default="kcall", description="consumer group = prefix.stage")
-    session_timeout_ms: int = Field(default=6000, ge=1000)
-    heartbeat_interval_ms: int = Field(default=1000, ge=100)
+    session_timeout_ms: int = Field(default=6000, ge=1000, description="group liveness timeout")
+    heartbeat_interval_ms: int = Field(default=1000, ge=100, description="group heartbeat")
     fetch_max_wait_ms: int = Field(default=100, ge=0, description="consumer latency vs. batching")
-    max_poll_records: int = Field(default=200, ge=1)
+    max_poll_records: int = Field(default=200, ge=1, description="records per poll")
     max_attempts: int = Field(default=3, ge=1, description="handler attempts before the DLQ")
+    retry_backoff_ms: int = Field(
+        default=200, ge=0, description="first retry delay; doubles per attempt, capped at 5 s"
+    )
+    poll_timeout_ms: int = Field(
+        default=200, ge=10, description="longest wait in one poll; bounds tick and stop latency"
+    )
+    linger_ms: int = Field(default=5, ge=0, description="producer batching delay")
+    max_poll_interval_ms: int = Field(
+        default=300_000, ge=1000, description="longest gap between polls before a rebalance"
+    )
 
 
 class DatabaseSettings(BaseModel):
@@ -41,7 +51,7 @@ class DatabaseSettings(BaseModel):
     url: str | None = Field(
         default=None, description="SQLAlchemy URL; unset = SQLite file under the data dir"
     )
-    echo: bool = False
+    echo: bool = Field(default=False, description="log SQL statements")
 
 
 class LlmDialect(StrEnum):
@@ -58,17 +68,22 @@ class LlmSettings(BaseModel):
     base_url: str | None = Field(
         default=None, description="e.g. http://vllm:8000/v1; unset = embedded llama.cpp server"
     )
-    api_key: SecretStr = SecretStr("not-needed")
+    api_key: SecretStr = Field(
+        default=SecretStr("not-needed"), description="bearer key of the server"
+    )
     model: str = Field(default="gemma-3-270m", description="served model name")
-    dialect: LlmDialect = LlmDialect.LLAMA_CPP
-    timeout_s: float = Field(default=20.0, gt=0)
-    max_retries: int = Field(default=2, ge=0)
-    concurrency: int = Field(default=4, ge=1)
+    dialect: LlmDialect = Field(
+        default=LlmDialect.LLAMA_CPP,
+        description="structured-output dialect: vllm | llama_cpp | openai",
+    )
+    timeout_s: float = Field(default=20.0, gt=0, description="per-request timeout")
+    max_retries: int = Field(default=2, ge=0, description="retries of retryable errors")
+    concurrency: int = Field(default=4, ge=1, description="requests in flight per process")
     breaker_failures: int = Field(default=5, ge=1, description="failures that open the breaker")
-    breaker_reset_s: float = Field(default=30.0, gt=0)
+    breaker_reset_s: float = Field(default=30.0, gt=0, description="open breaker retries after")
     enabled: bool = Field(default=True, description="false = deterministic paths only")
-    embedded_threads: int = Field(default=2, ge=1)
-    embedded_ctx: int = Field(default=2048, ge=512)
+    embedded_threads: int = Field(default=2, ge=1, description="llama.cpp threads")
+    embedded_ctx: int = Field(default=2048, ge=512, description="llama.cpp context tokens")
     embedded_model_path: str | None = Field(
         default=None, description="GGUF file; unset = assemble the packaged Gemma 3 270M"
     )
@@ -77,29 +92,37 @@ class LlmSettings(BaseModel):
 class AsrSettings(BaseModel):
     """Whisper engine options."""
 
-    engine: str = Field(default="faster-whisper", description="faster-whisper | openai-whisper | transformers")
+    engine: str = Field(
+        default="faster-whisper", description="faster-whisper | openai-whisper | transformers"
+    )
     model_dir: str | None = Field(
         default=None, description="CTranslate2 model dir; unset = assemble packaged Whisper base"
     )
     device: str = Field(default="cpu", description="cpu | cuda")
     compute_type: str = Field(default="int8", description="int8 on CPU, float16 on GPU")
-    beam_size: int = Field(default=1, ge=1)
-    threads: int = Field(default=2, ge=1)
-    language: str = "ko"
-    vad: bool = True
+    beam_size: int = Field(default=1, ge=1, description="Whisper beam size")
+    threads: int = Field(default=2, ge=1, description="CPU threads per Whisper model")
+    language: str = Field(default="ko", description="transcription language")
+    vad: bool = Field(default=True, description="Silero VAD cuts utterances")
     max_utterance_s: float = Field(default=20.0, gt=0, description="force a cut after this long")
     min_silence_ms: int = Field(default=500, ge=50, description="silence that ends an utterance")
-    no_speech_threshold: float = Field(default=0.6, ge=0, le=1)
+    no_speech_threshold: float = Field(
+        default=0.6, ge=0, le=1, description="drop segments more likely silence than this"
+    )
 
 
 class AgentSettings(BaseModel):
     """Thresholds and limits used by the graph; money limits are enforced in code."""
 
-    auto_credit_limit_krw: int = Field(default=30000, ge=0, description="credits above need approval")
+    auto_credit_limit_krw: int = Field(
+        default=30000, ge=0, description="credits above need approval"
+    )
     chat_credit_limit_krw: int = Field(default=5000, ge=0, description="assistant chat hard cap")
     daily_credit_cap_krw: int = Field(default=200000, ge=0, description="per customer per day")
     intent_llm_threshold: float = Field(default=0.55, ge=0, le=1, description="LLM tier below this")
-    churn_flag_threshold: float = Field(default=0.6, ge=0, le=1)
+    churn_flag_threshold: float = Field(
+        default=0.6, ge=0, le=1, description="flag a customer at this churn score"
+    )
     checkpointer_url: str | None = Field(
         default=None, description="checkpointer DB URL; unset = the main database"
     )
@@ -108,30 +131,32 @@ class AgentSettings(BaseModel):
 class ApiSettings(BaseModel):
     """HTTP server."""
 
-    host: str = "127.0.0.1"
-    port: int = 8080
+    host: str = Field(default="127.0.0.1", description="bind address")
+    port: int = Field(default=8080, description="bind port")
     api_keys: dict[str, list[str]] = Field(
         default_factory=lambda: {"dev-key": ["calls:write", "calls:read", "approvals", "chat"]},
         description="key -> scopes (JSON in the env var)",
     )
-    rate_limit_per_minute: int = Field(default=600, ge=1)
-    max_body_bytes: int = Field(default=2_000_000, ge=1024)
+    rate_limit_per_minute: int = Field(default=600, ge=1, description="requests per key")
+    max_body_bytes: int = Field(default=2_000_000, ge=1024, description="413 above this")
 
 
 class SimulatorSettings(BaseModel):
     """Synthetic world and load."""
 
-    seed: int = 7
-    customers: int = Field(default=60, ge=1)
-    calls: int = Field(default=20, ge=1)
-    audio_calls: int = Field(default=3, ge=0)
-    espeak_voice: str = "ko"
+    seed: int = Field(default=7, description="world and call generator seed")
+    customers: int = Field(default=60, ge=1, description="synthetic customers")
+    calls: int = Field(default=20, ge=1, description="calls the demo runs")
+    audio_calls: int = Field(default=3, ge=0, description="of which go as audio through Whisper")
+    espeak_voice: str = Field(default="ko", description="espeak-ng voice for synthetic speech")
 
 
 class PathSettings(BaseModel):
     """Where runtime files go."""
 
-    data: Path = Field(default=Path("var"), description="runtime data dir (SQLite, models, reports)")
+    data: Path = Field(
+        default=Path("var"), description="runtime data dir (SQLite, models, reports)"
+    )
 
 
 class Settings(BaseSettings):

@@ -15,6 +15,7 @@ from services.schemas.billing import (
     UsageRecord,
 )
 from services.schemas.calls import (
+    ApprovalDecided,
     AudioChunk,
     CallEnded,
     CallInsight,
@@ -34,6 +35,7 @@ from services.schemas.codec import AUDIO_MAGIC, DecodeError, Message, decode, en
 from services.schemas.topics import Topic, all_topic_names
 
 __all__ = [
+    "ApprovalDecided",
     "AUDIO_MAGIC",
     "SCHEMA_VERSION",
     "AnomalyKind",

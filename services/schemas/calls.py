@@ -83,7 +83,18 @@ class CallEnded(Envelope):
     reason: str = "hangup"
 
 
-TranscriptEvent = Annotated[CallStarted | Utterance | CallEnded, Field(discriminator="kind")]
+class ApprovalDecided(Envelope):
+    """A supervisor decided a pending credit; routed by call_id to the worker owning the call."""
+
+    kind: Literal["approval_decided"] = "approval_decided"
+    approval_id: str = Field(min_length=1, max_length=64)
+    approved: bool
+    decided_by: str = Field(min_length=1, max_length=120)
+
+
+TranscriptEvent = Annotated[
+    CallStarted | Utterance | CallEnded | ApprovalDecided, Field(discriminator="kind")
+]
 
 
 # --- calls.insights.v1 -------------------------------------------------------------
@@ -141,7 +152,9 @@ class CallInsight(Envelope):
     dispute: DisputeDecision | None = None
     actions: list[str] = Field(default_factory=list)
     assist: list[str] = Field(default_factory=list, description="suggestions for the human agent")
-    fallbacks: list[str] = Field(default_factory=list, description="why a model output was not used")
+    fallbacks: list[str] = Field(
+        default_factory=list, description="why a model output was not used"
+    )
 
 
 # --- calls.summaries.v1 ------------------------------------------------------------

@@ -55,7 +55,9 @@ def decode(topic: Topic | str, value: bytes | None) -> Message:
             return CallInsight.model_validate_json(value)
         return CallSummary.model_validate_json(value)
     except ValidationError as exc:
-        raise DecodeError(f"{topic.value}: {exc.error_count()} invalid field(s): {exc.errors()[0]['msg']}") from exc
+        raise DecodeError(
+            f"{topic.value}: {exc.error_count()} invalid field(s): {exc.errors()[0]['msg']}"
+        ) from exc
 
 
 def _decode_audio(value: bytes) -> AudioChunk:

@@ -1,0 +1,128 @@
+"""Features for the fast intent tier: Kiwi morphemes plus spacing-free character n-grams.
+
+Text is first put in a canonical spoken form (numbers and English spelled in Hangul, no
+punctuation, lower case) so typed chat text and ASR transcripts land on the same features.
+Character n-grams are taken with all spaces removed, so ASR spacing errors change nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from agents.intents.spelling import spell_out
+
+if TYPE_CHECKING:
+    from kiwipiepy import Kiwi
+
+__all__ = ["IntentFeaturizer", "canonical_text", "char_text", "kiwi", "morpheme_tokens"]
+
+_PUNCT = re.compile(r"[^\w\s]+")
+_SKIP_TAGS = frozenset({"SF", "SP", "SS", "SSO", "SSC", "SE", "SO", "SW", "SWK", "W_EMOJI"})
+_CONTENT_TAGS = frozenset({"NNG", "NNP", "NR", "VV", "VA", "XR", "MAG", "SL", "SH", "SN"})
+# Hesitations carry no intent; leaving them out keeps bigrams about the words around them.
+_FILLER_TAGS = frozenset({"IC"})
+
+_kiwi: Kiwi | None = None
+_kiwi_lock = threading.Lock()
+
+
+def kiwi() -> Kiwi:
+    """The process-wide Kiwi analyzer, built on first use (about a second) and then reused."""
+    global _kiwi
+    if _kiwi is None:
+        with _kiwi_lock:
+            if _kiwi is None:
+                from kiwipiepy import Kiwi
+
+                analyzer = Kiwi(num_workers=0)
+                analyzer.tokenize("워밍업")  # the first call loads the language model lazily
+                _kiwi = analyzer
+    return _kiwi
+
+
+def canonical_text(text: str) -> str:
+    """NFKC, spoken-form numbers and English, no punctuation, single spaces, lower case."""
+    text = unicodedata.normalize("NFKC", text)
+    text = spell_out(text)
+    return re.sub(r"\s+", " ", _PUNCT.sub(" ", text)).strip().lower()
+
+
+def char_text(text: str) -> str:
+    """Canonical text with every space removed, for spacing-insensitive character n-grams."""
+    return re.sub(r"\s+", "", canonical_text(text))
+
+
+def morpheme_tokens(text: str) -> list[str]:
+    """Kiwi lemma/tag pairs, tag-free content lemmas and lemma bigrams of one utterance."""
+    canonical = canonical_text(text)
+    if not canonical:
+        return []
+    analyzer = kiwi()
+    with _kiwi_lock:  # one analyzer shared by threads; a call takes about a millisecond
+        tokens = analyzer.tokenize(canonical)
+    lemmas: list[str] = []
+    features: list[str] = []
+    for token in tokens:
+        tag = token.tag.split("-")[0]
+        if tag in _SKIP_TAGS or tag in _FILLER_TAGS:
+            continue
+        lemma = token.lemma or token.form
+        features.append(f"{lemma}/{tag}")
+        if tag in _CONTENT_TAGS:
+            features.append(f"c:{lemma}")
+        lemmas.append(lemma)
+    features.extend(f"b:{left}_{right}" for left, right in zip(lemmas, lemmas[1:], strict=False))
+    return features
+
+
+def _pretokenized(tokens: list[str]) -> list[str]:
+    """Identity analyzer: a module-level function so fitted vectorizers pickle."""
+    return tokens
+
+
+class IntentFeaturizer:
+    """TF-IDF over morpheme features and character 2-4-grams, stacked side by side."""
+
+    def __init__(self, *, char_weight: float = 1.0, morph_weight: float = 1.0) -> None:
+        self.char_weight = char_weight
+        self.morph_weight = morph_weight
+        self._morph = TfidfVectorizer(analyzer=_pretokenized, sublinear_tf=True, min_df=1)
+        self._char = TfidfVectorizer(
+            analyzer="char", ngram_range=(2, 4), sublinear_tf=True, min_df=2, lowercase=False
+        )
+
+    def fit(self, texts: Sequence[str]) -> IntentFeaturizer:
+        """Learn both vocabularies and IDF weights."""
+        self.fit_transform(texts)
+        return self
+
+    def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        """One row per text; each block is L2-normalised, then weighted."""
+        morph: Any = self._morph.transform([morpheme_tokens(text) for text in texts])
+        chars: Any = self._char.transform([char_text(text) for text in texts])
+        return self._stack(morph, chars)
+
+    def fit_transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        """Fit, then transform the same texts (each text is analysed once)."""
+        morph: Any = self._morph.fit_transform([morpheme_tokens(text) for text in texts])
+        chars: Any = self._char.fit_transform([char_text(text) for text in texts])
+        return self._stack(morph, chars)
+
+    def _stack(self, morph: Any, chars: Any) -> sparse.csr_matrix:
+        stacked = sparse.hstack(
+            [morph * self.morph_weight, chars * self.char_weight], format="csr", dtype=np.float64
+        )
+        return sparse.csr_matrix(stacked)
+
+    @property
+    def dimensions(self) -> int:
+        """Number of features after fitting."""
+        return len(self._morph.vocabulary_) + len(self._char.vocabulary_)

@@ -1,0 +1,47 @@
+"""The FastAPI app factory; the lifespan owns every client the routers use."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractContextManager, asynccontextmanager
+
+from fastapi import FastAPI
+
+from services.api.backends import ApiBackends
+from services.api.errors import install_error_handlers
+from services.api.routers import approvals, calls, chat, customers, dashboard, health, metrics
+from services.api.security import BodySizeLimit, KeyAuthority, TokenBucket
+from services.config import Settings
+
+BackendsFactory = Callable[[Settings], AbstractContextManager[ApiBackends]]
+
+
+def create_app(settings: Settings, *, backends: BackendsFactory | None = None) -> FastAPI:
+    """Build the app; `backends` defaults to the real Kafka + database wiring."""
+    if backends is None:
+        from services.api.wiring import real_backends
+
+        backends = real_backends
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        with backends(settings) as built:
+            app.state.backends = built
+            yield
+            app.state.backends = None
+
+    app = FastAPI(
+        title="kcall",
+        summary="한국어 통신사 상담 에이전트 API: 통화 수집, 통화 조회, 승인, 이탈 위험, 챗봇",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.authority = KeyAuthority(
+        settings.api.api_keys, TokenBucket(per_minute=settings.api.rate_limit_per_minute)
+    )
+    app.state.backends = None
+    install_error_handlers(app)
+    for router in (health, calls, approvals, customers, chat, metrics, dashboard):
+        app.include_router(router.router)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_body_bytes)
+    return app

@@ -1,0 +1,52 @@
+"""Supervisor approval queue for credits above the automatic limit."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+
+from services.api.deps import BackendsDep, require
+from services.api.errors import Conflict, NotFound
+from services.api.schemas import ApprovalDecision
+from services.api.security import Principal
+from services.schemas import ApprovalDecided, Topic
+
+router = APIRouter(prefix="/v1/approvals", tags=["approvals"])
+
+Supervisor = Annotated[Principal, Depends(require("approvals"))]
+
+
+@router.get("")
+def pending(backends: BackendsDep, _: Supervisor) -> list[dict[str, Any]]:
+    """Credits waiting for a decision."""
+    return backends.read_model.pending_approvals()
+
+
+@router.post("/{approval_id}")
+def decide(
+    approval_id: str, body: ApprovalDecision, backends: BackendsDep, _: Supervisor
+) -> dict[str, Any]:
+    """Approve or reject; the decision is stored, then routed to the call's agent worker.
+
+    The worker re-reads the approval from the database before any credit moves, so the
+    event only wakes the graph up; it carries no authority of its own.
+    """
+    try:
+        approval = backends.read_model.decide_approval(
+            approval_id, approve=body.approve, decided_by=body.supervisor
+        )
+    except LookupError as exc:
+        raise NotFound(f"승인 요청 {approval_id}가 없습니다 (unknown approval)") from exc
+    except ValueError as exc:
+        raise Conflict(f"이미 처리된 승인 요청입니다: {exc}") from exc
+    backends.publisher.publish(
+        Topic.TRANSCRIPTS,
+        ApprovalDecided(
+            call_id=str(approval["call_id"]),
+            approval_id=approval_id,
+            approved=body.approve,
+            decided_by=body.supervisor,
+        ),
+    )
+    return approval
