@@ -7,13 +7,17 @@ Character n-grams are taken with all spaces removed, so ASR spacing errors chang
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -88,6 +92,33 @@ def _pretokenized(tokens: list[str]) -> list[str]:
     return tokens
 
 
+@dataclass(frozen=True)
+class _BlockLookup:
+    """One fitted TF-IDF block as plain dicts: term -> (column, idf)."""
+
+    columns: dict[str, tuple[int, float]]
+    weight: float
+
+    @classmethod
+    def of(cls, vectorizer: TfidfVectorizer, *, offset: int, weight: float) -> _BlockLookup:
+        idf = vectorizer.idf_
+        vocabulary = vectorizer.vocabulary_
+        columns = {term: (offset + int(col), float(idf[col])) for term, col in vocabulary.items()}
+        return cls(columns=columns, weight=weight)
+
+    def weigh(self, counts: Counter[str]) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+        """Sublinear TF times IDF, L2-normalised, times the block weight (sklearn's recipe)."""
+        hits = [(self.columns[t], n) for t, n in counts.items() if t in self.columns]
+        if not hits:
+            return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float64)
+        index = np.fromiter((col for (col, _), _ in hits), dtype=np.intp, count=len(hits))
+        values = np.fromiter(
+            ((1.0 + math.log(n)) * idf for (_, idf), n in hits), dtype=np.float64, count=len(hits)
+        )
+        values *= self.weight / np.linalg.norm(values)
+        return index, values
+
+
 class IntentFeaturizer:
     """TF-IDF over morpheme features and character 2-4-grams, stacked side by side."""
 
@@ -98,6 +129,7 @@ class IntentFeaturizer:
         self._char = TfidfVectorizer(
             analyzer="char", ngram_range=(2, 4), sublinear_tf=True, min_df=2, lowercase=False
         )
+        self._lookup: tuple[_BlockLookup, _BlockLookup] | None = None
 
     def fit(self, texts: Sequence[str]) -> IntentFeaturizer:
         """Learn both vocabularies and IDF weights."""
@@ -112,6 +144,7 @@ class IntentFeaturizer:
 
     def fit_transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """Fit, then transform the same texts (each text is analysed once)."""
+        self._lookup = None
         morph: Any = self._morph.fit_transform([morpheme_tokens(text) for text in texts])
         chars: Any = self._char.fit_transform([char_text(text) for text in texts])
         return self._stack(morph, chars)
@@ -121,6 +154,34 @@ class IntentFeaturizer:
             [morph * self.morph_weight, chars * self.char_weight], format="csr", dtype=np.float64
         )
         return sparse.csr_matrix(stacked)
+
+    def vectorize_one(self, text: str) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+        """Sparse (column indexes, values) of one text, equal to `transform([text])`.
+
+        The single-utterance path of the live graph: plain dict look-ups instead of
+        scikit-learn's per-call validation, about five times faster on one short text.
+        """
+        if self._lookup is None:
+            self._lookup = (
+                _BlockLookup.of(self._morph, offset=0, weight=self.morph_weight),
+                _BlockLookup.of(
+                    self._char, offset=len(self._morph.vocabulary_), weight=self.char_weight
+                ),
+            )
+        morph, chars = self._lookup
+        counts_m = Counter(morpheme_tokens(text))
+        joined = char_text(text)
+        counts_c = Counter(
+            joined[i : i + n] for n in range(2, 5) for i in range(len(joined) - n + 1)
+        )
+        index_m, value_m = morph.weigh(counts_m)
+        index_c, value_c = chars.weigh(counts_c)
+        return np.concatenate([index_m, index_c]), np.concatenate([value_m, value_c])
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_lookup"] = None  # rebuilt on first use; keeps the pickle small
+        return state
 
     @property
     def dimensions(self) -> int:

@@ -35,7 +35,11 @@ _JONG_COUNT = 28
 # Vowel pairs Korean ASR confuses (ㅐ/ㅔ, ㅙ/ㅚ/ㅞ): indexes into the medial-vowel table.
 _VOWEL_SWAPS = {1: 5, 5: 1, 10: 11, 11: 10, 15: 11}
 # Alternative spoken forms some callers (and ASR) use.
-_VARIANTS = {"5G": ("오 지", "파이브 지", "오지"), "LTE": ("엘티이", "엘티 이"), "SKT": ("에스케이티", "에스케이")}
+_VARIANTS = {
+    "5G": ("오 지", "파이브 지", "오지"),
+    "LTE": ("엘티이", "엘티 이"),
+    "SKT": ("에스케이티", "에스케이"),
+}
 
 
 def drop_punctuation(text: str) -> str:
@@ -115,8 +119,9 @@ class AsrNoise:
     keep_punctuation: float = 0.1
 
 
-def with_asr_noise(text: str, rng: random.Random, noise: AsrNoise = AsrNoise()) -> str:
+def with_asr_noise(text: str, rng: random.Random, noise: AsrNoise | None = None) -> str:
     """Apply every transform in the order ASR produces them; never returns an empty string."""
+    noise = noise or AsrNoise()
     out = text if rng.random() < noise.keep_punctuation else drop_punctuation(text)
     out = spell_numbers(spell_english(out, rng))
     out = repeat_words(out, rng, rate=noise.repeat_rate)

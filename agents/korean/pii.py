@@ -1,31 +1,37 @@
-"""Korean PII redaction (placeholder implementation; being filled in)."""
+"""Korean PII redaction: find personal data in (ASR) text and replace it with typed placeholders.
+
+Decisions worth knowing:
+- Resident/foreigner registration numbers need a valid birth date and gender digit; the
+  checksum only raises confidence, since numbers issued after October 2020 fail it.
+- Business numbers (15XX-XXXX, 080) are public company lines and are not redacted.
+- A 15/16-digit number is a card when it passes Luhn; with a card context word nearby
+  ("카드") any 13-19 digit number is redacted, because ASR digit slips break the checksum.
+- Bank accounts need an account context word (계좌, 통장, 입금 ...) or a known bank layout.
+- Identifiers of things (주문, 송장, 모델, 접수 ...) veto the context-only rules.
+Particles stay outside the placeholder: "01012345678로" -> "[전화번호]로".
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
-__all__ = ["PiiKind", "PiiSpan", "Redaction", "redact"]
+from agents.korean._numbers_pii import find_number_pii
+from agents.korean._patterns_pii import find_pattern_pii
+from agents.korean.kinds import PLACEHOLDERS, PiiKind
 
+__all__ = ["PiiKind", "PiiSpan", "Redaction", "find_pii", "redact"]
 
-class PiiKind(StrEnum):
-    """Kinds of personal data the redactor finds."""
-
-    RRN = "rrn"
-    FRN = "frn"
-    PHONE = "phone"
-    CARD = "card"
-    ACCOUNT = "account"
-    EMAIL = "email"
-    PASSPORT = "passport"
-    DRIVER_LICENSE = "driver_license"
-    NAME = "name"
-    ADDRESS = "address"
+# When spans overlap, the more specific detector wins.
+_PRIORITY = {
+    PiiKind.EMAIL: 0, PiiKind.RRN: 1, PiiKind.FRN: 1, PiiKind.PASSPORT: 2,
+    PiiKind.DRIVER_LICENSE: 2, PiiKind.CARD: 3, PiiKind.PHONE: 3, PiiKind.ACCOUNT: 4,
+    PiiKind.ADDRESS: 5, PiiKind.NAME: 6,
+}
 
 
 @dataclass(frozen=True)
 class PiiSpan:
-    """One redacted span; offsets index the original text."""
+    """One redacted span; `start`/`end` index the original text."""
 
     start: int
     end: int
@@ -35,12 +41,41 @@ class PiiSpan:
 
 @dataclass(frozen=True)
 class Redaction:
-    """Redacted text and the spans that were replaced."""
+    """Redacted text and the spans of the original text that were replaced."""
 
     text: str
     spans: tuple[PiiSpan, ...]
 
 
+def find_pii(text: str) -> tuple[PiiSpan, ...]:
+    """Return non-overlapping PII spans in `text`, ordered by position."""
+    candidates = [*find_number_pii(text), *find_pattern_pii(text)]
+    candidates.sort(key=lambda c: (_PRIORITY[c[2]], c[0] - c[1], c[0]))
+    chosen: list[tuple[int, int, PiiKind]] = []
+    for start, end, kind in candidates:
+        if all(end <= s or start >= e for s, e, _ in chosen):
+            chosen.append((start, end, kind))
+    chosen.sort()
+    return tuple(PiiSpan(s, e, k, PLACEHOLDERS[k]) for s, e, k in chosen)
+
+
 def redact(text: str) -> Redaction:
-    """Return `text` with personal data replaced by typed Korean placeholders."""
-    return Redaction(text=text, spans=())
+    """Return `text` with personal data replaced by typed Korean placeholders.
+
+    Args:
+        text: One utterance or chat message, punctuation and spacing as ASR produced it.
+
+    Returns:
+        The redacted text and the replaced spans (offsets into `text`).
+    """
+    spans = find_pii(text)
+    if not spans:
+        return Redaction(text=text, spans=())
+    parts: list[str] = []
+    cursor = 0
+    for span in spans:
+        parts.append(text[cursor : span.start])
+        parts.append(span.placeholder)
+        cursor = span.end
+    parts.append(text[cursor:])
+    return Redaction(text="".join(parts), spans=spans)

@@ -49,7 +49,7 @@ def answers_kafka(host: str, port: int, timeout_s: float = 1.0) -> bool:
             if size < 6:
                 return False
             correlation_id, error_code = struct.unpack(">ih", _read_exact(sock, 6))
-            return correlation_id == _CORRELATION_ID and error_code == 0
+            return bool(correlation_id == _CORRELATION_ID and error_code == 0)
     except (OSError, struct.error):
         return False
 

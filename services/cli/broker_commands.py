@@ -1,9 +1,39 @@
-"""CLI commands: broker_commands (filled in by its feature)."""
+"""CLI commands: `kcall broker` runs the embedded Kafka-compatible broker in the foreground."""
 
 from __future__ import annotations
 
+import time
+from typing import Annotated
+
 import typer
+
+from services.broker import EmbeddedBroker, ensure_topics
+from services.config import get_settings
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
+    app.command("broker")(broker)
+
+
+def broker(
+    port: Annotated[
+        int | None, typer.Option(help="Loopback port to listen on; default: a free one.")
+    ] = None,
+) -> None:
+    """Run an embedded tansu broker (memory only) with every topic created, until Ctrl-C."""
+    settings = get_settings()
+    with EmbeddedBroker(port=port) as embedded:
+        created = ensure_topics(settings.kafka, embedded.bootstrap)
+        typer.echo(f"tansu broker on {embedded.bootstrap} (pid {embedded.pid}, memory storage)")
+        typer.echo(f"{len(created)} topics created, {settings.kafka.partitions} partitions each")
+        typer.echo(f"use it from other shells: export KCALL_KAFKA_BOOTSTRAP={embedded.bootstrap}")
+        typer.echo("Ctrl-C stops it (its data is lost).")
+        try:
+            while embedded.running:
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            typer.echo("stopping the broker")
+            return
+    typer.echo("the broker exited on its own", err=True)
+    raise typer.Exit(code=1)

@@ -1,9 +1,267 @@
-"""CLI commands: intent_commands (filled in by its feature)."""
+"""CLI commands: `kcall classify`, `kcall train intents`, `kcall eval intents`."""
 
 from __future__ import annotations
 
+import contextlib
+import json
+import logging
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
+
+from services.config import Settings, get_settings
+
+if TYPE_CHECKING:
+    from agents.intents import IntentClassifier, IntentReport, LabeledUtterance
+    from agents.ports import ChatModel
+
+__all__ = ["register", "training_examples"]
+
+_log = logging.getLogger(__name__)
+
+SIM_UTTERANCES = 1500
+SEED_OPTION = typer.Option(help="Training seed (same seed and data, same model).")
+SIM_OPTION = typer.Option(help="Simulator utterances added to the hand-written seed set.")
+OUT_OPTION = typer.Option(help="Also write the full report as JSON here.")
+
+
+def _group(app: typer.Typer, name: str, help_text: str) -> typer.Typer:
+    """A shared sub-command group (`train`, `eval`): reuse it if another feature made it."""
+    for info in app.registered_groups:
+        if info.name == name and info.typer_instance is not None:
+            return info.typer_instance
+    group = typer.Typer(help=help_text, no_args_is_help=True)
+    app.add_typer(group, name=name)
+    return group
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
+    app.command("classify")(classify)
+    _group(app, "train", "Train the system's models.").command("intents")(train_intents)
+    _group(app, "eval", "Measure components against references.").command("intents")(eval_intents)
+
+
+def training_examples(*, seed: int, sim_utterances: int = SIM_UTTERANCES) -> list[LabeledUtterance]:
+    """The hand-written seed set plus simulator utterances, deduplicated on text.
+
+    The simulator's call scripts are its own templates; when that module is missing the
+    seed set alone is used (and a warning says so).
+    """
+    from agents.intents import LabeledUtterance, seed_utterances
+
+    examples = list(seed_utterances())
+    try:
+        from simulator.scripts import training_utterances
+    except ImportError:
+        _log.warning("simulator.scripts not available: training on the seed set only")
+    else:
+        if sim_utterances > 0:
+            examples += [
+                LabeledUtterance(text, intent)
+                for text, intent in training_utterances(seed, sim_utterances)
+            ]
+    unique: dict[str, LabeledUtterance] = {}
+    for example in examples:
+        unique.setdefault(example.text, example)  # the hand-written label wins on a clash
+    return list(unique.values())
+
+
+def _models_dir(settings: Settings) -> Path:
+    return settings.paths.data / "models"
+
+
+def _load_model(settings: Settings, *, seed: int, sim_utterances: int) -> IntentClassifier:
+    from agents.intents import load_or_train
+
+    return load_or_train(
+        _models_dir(settings),
+        lambda: training_examples(seed=seed, sim_utterances=sim_utterances),
+        seed=seed,
+    )
+
+
+@contextlib.contextmanager
+def _chat_model(settings: Settings, use_llm: bool) -> Iterator[ChatModel | None]:
+    """The LLM tier's model when asked for: the configured server or an embedded one."""
+    if not use_llm:
+        yield None
+        return
+    from services.llm import build_chat_model, llm_endpoint
+
+    with llm_endpoint(settings) as base_url:
+        yield build_chat_model(settings, base_url=base_url)
+
+
+def classify(
+    llm: Annotated[
+        bool | None,
+        typer.Option(
+            "--llm/--no-llm",
+            help="Ask the LLM below the threshold; default: only if KCALL_LLM_BASE_URL is set.",
+        ),
+    ] = None,
+    threshold: Annotated[
+        float | None, typer.Option(help="LLM tier below this; default: settings.agent.")
+    ] = None,
+    seed: Annotated[int, SEED_OPTION] = 13,
+    sim_utterances: Annotated[int, SIM_OPTION] = SIM_UTTERANCES,
+) -> None:
+    """Classify utterances read from stdin, one per line; one JSON line out for each."""
+    from agents.intents import classify_tiered
+    from agents.korean import redact
+
+    settings = get_settings()
+    use_llm = llm if llm is not None else bool(settings.llm.base_url and settings.llm.enabled)
+    cutoff = settings.agent.intent_llm_threshold if threshold is None else threshold
+    model = _load_model(settings, seed=seed, sim_utterances=sim_utterances)
+    with _chat_model(settings, use_llm) as chat:
+        for line in sys.stdin:
+            if not line.strip():
+                continue
+            text = redact(line.strip()).text  # the LLM may see it: redact first, as the graph does
+            decision = classify_tiered(text, fast=model, chat=chat, threshold=cutoff)
+            row: dict[str, Any] = {
+                "text": text,
+                "intent": decision.intent.value,
+                "confidence": round(decision.confidence, 4),
+                "tier": decision.tier.value,
+            }
+            if decision.tier.value == "llm" or decision.fallback_reason:
+                row["fast_intent"] = decision.fast_intent.value
+                row["fast_confidence"] = round(decision.fast_confidence, 4)
+            if decision.fallback_reason:
+                row["fallback_reason"] = decision.fallback_reason
+            typer.echo(json.dumps(row, ensure_ascii=False))
+
+
+def _summary_line(name: str, report: IntentReport) -> str:
+    confusions = ", ".join(f"{t.value}->{p.value} x{n}" for t, p, n in report.top_confusions(4))
+    return (
+        f"{name:<22} n={report.examples:<4} macro-F1 {report.macro_f1:.3f}  "
+        f"acc {report.accuracy:.3f}  ECE {report.ece:.3f}  top confusions: {confusions or '-'}"
+    )
+
+
+def _handwritten_reports(model: IntentClassifier, *, noise_seed: int) -> dict[str, IntentReport]:
+    from agents.intents import evaluate, handwritten_eval, with_noise
+
+    examples = handwritten_eval()
+    return {
+        "handwritten_clean": evaluate(model, examples),
+        "handwritten_asr_noise": evaluate(model, with_noise(examples, seed=noise_seed)),
+    }
+
+
+def _latency_ms(model: IntentClassifier, texts: Sequence[str]) -> dict[str, float]:
+    timings = []
+    for text in texts:
+        started = time.perf_counter()
+        model.predict(text)
+        timings.append((time.perf_counter() - started) * 1000)
+    timings.sort()
+    return {
+        "p50": round(timings[len(timings) // 2], 3),
+        "p95": round(timings[int(len(timings) * 0.95)], 3),
+    }
+
+
+def _write(out: Path | None, data: dict[str, Any]) -> None:
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        typer.echo(f"report written to {out}")
+
+
+def train_intents(
+    seed: Annotated[int, SEED_OPTION] = 13,
+    sim_utterances: Annotated[int, SIM_OPTION] = SIM_UTTERANCES,
+    noise_seed: Annotated[int, typer.Option(help="Seed of the ASR-style noise.")] = 101,
+    out: Annotated[Path | None, OUT_OPTION] = None,
+) -> None:
+    """Train the fast intent tier reproducibly, write the model, print its report."""
+    from agents.intents import handwritten_eval, train_and_store
+
+    settings = get_settings()
+    examples = training_examples(seed=seed, sim_utterances=sim_utterances)
+    typer.echo(f"training on {len(examples)} utterances (seed {seed})")
+    model, report, path = train_and_store(_models_dir(settings), examples, seed=seed)
+    typer.echo(f"model written to {path}")
+    typer.echo(
+        f"augmented to {report.augmented_examples} texts in {report.train_seconds:.1f} s; "
+        f"temperature {report.temperature:.3f}"
+    )
+    reports = {"heldout_split": report.heldout}
+    reports.update(_handwritten_reports(model, noise_seed=noise_seed))
+    for name, item in reports.items():
+        typer.echo(_summary_line(name, item))
+    latency = _latency_ms(model, [ex.text for ex in handwritten_eval()])
+    typer.echo(f"latency per utterance: p50 {latency['p50']} ms, p95 {latency['p95']} ms")
+    _write(
+        out,
+        {
+            "model": str(path),
+            "training": report.to_dict(),
+            "latency_ms": latency,
+            **{name: item.to_dict() for name, item in reports.items()},
+        },
+    )
+
+
+def eval_intents(
+    seed: Annotated[int, SEED_OPTION] = 13,
+    sim_utterances: Annotated[int, SIM_OPTION] = SIM_UTTERANCES,
+    noise_seed: Annotated[int, typer.Option(help="Seed of the ASR-style noise.")] = 101,
+    llm: Annotated[
+        bool, typer.Option("--llm/--no-llm", help="Also score the two-tier decision with the LLM.")
+    ] = False,
+    out: Annotated[Path | None, OUT_OPTION] = None,
+) -> None:
+    """Macro-F1, per-class scores, confusion and ECE on the hand-written set, clean and noisy."""
+    settings = get_settings()
+    model = _load_model(settings, seed=seed, sim_utterances=sim_utterances)
+    reports = _handwritten_reports(model, noise_seed=noise_seed)
+    for name, item in reports.items():
+        typer.echo(_summary_line(name, item))
+    data: dict[str, Any] = {name: item.to_dict() for name, item in reports.items()}
+    if llm:
+        with _chat_model(settings, True) as chat:
+            data["tiered"] = _tiered_eval(model, chat, settings, noise_seed=noise_seed)
+    _write(out, data)
+
+
+def _tiered_eval(
+    model: IntentClassifier, chat: ChatModel | None, settings: Settings, *, noise_seed: int
+) -> dict[str, Any]:
+    from agents.intents import classify_tiered, handwritten_eval, with_noise
+    from agents.intents.metrics import intent_report
+
+    threshold = settings.agent.intent_llm_threshold
+    results: dict[str, Any] = {}
+    clean = list(handwritten_eval())
+    for name, examples in (("clean", clean), ("asr_noise", with_noise(clean, seed=noise_seed))):
+        decisions = [
+            classify_tiered(ex.text, fast=model, chat=chat, threshold=threshold) for ex in examples
+        ]
+        report = intent_report(
+            [ex.intent for ex in examples],
+            [d.intent for d in decisions],
+            [d.confidence for d in decisions],
+        )
+        asked = [d for d in decisions if d.fast_confidence < threshold]
+        summary = {
+            "macro_f1": report.macro_f1,
+            "asked_llm": len(asked),
+            "llm_accepted": sum(d.tier.value == "llm" for d in decisions),
+            "llm_changed_intent": sum(d.intent != d.fast_intent for d in decisions),
+            "fallbacks": sorted({d.fallback_reason for d in decisions if d.fallback_reason}),
+            "prompt_tokens": sum(d.prompt_tokens for d in decisions),
+            "completion_tokens": sum(d.completion_tokens for d in decisions),
+        }
+        typer.echo(f"tiered {name:<10} threshold {threshold}: {json.dumps(summary)}")
+        results[name] = {**summary, "report": report.to_dict()}
+    return results

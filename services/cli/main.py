@@ -10,6 +10,7 @@ from services.cli import (
     api_commands,
     asr_commands,
     broker_commands,
+    config_commands,
     db_commands,
     demo,
     intent_commands,
@@ -28,6 +29,7 @@ app = typer.Typer(
 
 for _module in (
     demo,
+    config_commands,
     db_commands,
     broker_commands,
     worker_commands,

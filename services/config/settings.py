@@ -119,6 +119,12 @@ class AgentSettings(BaseModel):
     )
     chat_credit_limit_krw: int = Field(default=5000, ge=0, description="assistant chat hard cap")
     daily_credit_cap_krw: int = Field(default=200000, ge=0, description="per customer per day")
+    call_credit_cap_krw: int = Field(
+        default=60000, ge=0, description="automatic credits per call, summed"
+    )
+    churn_contract_window_days: int = Field(
+        default=60, ge=0, description="a contract ending within this many days is a churn signal"
+    )
     intent_llm_threshold: float = Field(default=0.55, ge=0, le=1, description="LLM tier below this")
     churn_flag_threshold: float = Field(
         default=0.6, ge=0, le=1, description="flag a customer at this churn score"

@@ -46,24 +46,26 @@ def embedded_model_path(settings: Settings) -> Path:
             "or KCALL_LLM_BASE_URL to an OpenAI-compatible server"
         ) from exc
     models_dir = (settings.paths.data / "models").resolve()
-    target = models_dir / MODEL_NAME
+    name: str = MODEL_NAME
+    expected: str = EXPECTED_SHA256
+    target = models_dir / name
     marker = target.with_name(target.name + ".sha256")
-    if target.is_file() and _marker_matches(marker, EXPECTED_SHA256):
+    if target.is_file() and _marker_matches(marker, expected):
         return target
     models_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{MODEL_NAME}.", suffix=".part", dir=models_dir)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=models_dir)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        _LOG.info("assembling %s into %s", MODEL_NAME, target)
+        _LOG.info("assembling %s into %s", name, target)
         assemble(tmp, overwrite=True)  # verifies the sha256 of what it wrote
         tmp.chmod(0o644)  # mkstemp makes it private; the model is not a secret
         os.replace(tmp, target)
     except (OSError, ValueError) as exc:
-        raise ModelNotAvailableError(f"could not assemble {MODEL_NAME}: {exc}") from exc
+        raise ModelNotAvailableError(f"could not assemble {name}: {exc}") from exc
     finally:
         tmp.unlink(missing_ok=True)
-    marker.write_text(EXPECTED_SHA256 + "\n", encoding="utf-8")
+    marker.write_text(expected + "\n", encoding="utf-8")
     return target
 
 

@@ -10,7 +10,11 @@ Gemma 3 template (system text folded into the first user turn) as `gemma3` and s
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import sys
+import threading
+import time
 from collections.abc import Sequence
 
 __all__ = ["GEMMA3_CHAT_FORMAT", "GEMMA3_TEMPLATE", "main"]
@@ -79,11 +83,38 @@ def _chat_format_for(model_path: str) -> str | None:
     return None
 
 
+def _pop_flag(args: list[str], name: str) -> str | None:
+    value = _flag(args, name)
+    if value is not None:
+        index = next(i for i, arg in enumerate(args) if arg == name or arg.startswith(name + "="))
+        del args[index : index + (1 if "=" in args[index] else 2)]
+    return value
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """SIGTERM ourselves (a clean uvicorn shutdown) once the parent is gone, so no orphans."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(1.0)
+        _LOG.warning("parent %s is gone; shutting down", parent_pid)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    """Register the Gemma 3 format, pick it when needed, then run llama-cpp-python's server."""
+    """Register the Gemma 3 format, pick it when needed, then run llama-cpp-python's server.
+
+    Besides llama-cpp-python's flags it takes `--kcall_parent_pid PID`: exit when PID dies.
+    """
     from llama_cpp.server.__main__ import main as llama_server_main
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     args = list(sys.argv[1:] if argv is None else argv)
+    parent = _pop_flag(args, "--kcall_parent_pid")
+    if parent is not None:
+        _exit_with_parent(int(parent))
     _register_gemma3()
     model_path = _flag(args, "--model")
     if model_path and _flag(args, "--chat_format") is None:
@@ -92,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             args += ["--chat_format", chosen]
         _LOG.info("chat format: %s", chosen or "from the GGUF template")
     sys.argv = [sys.argv[0], *args]
-    llama_server_main()
+    llama_server_main()  # type: ignore[no-untyped-call]
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Float, ForeignKey, Index, String, Text
+from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.db.models.base import Base, UtcDateTime
@@ -79,7 +79,7 @@ class UsageRecordRow(Base):
     customer_id: Mapped[str] = mapped_column(ForeignKey("customers.customer_id"))
     period: Mapped[str] = mapped_column(String(7))
     kind: Mapped[str] = mapped_column(String(40))
-    quantity: Mapped[float] = mapped_column(Float)
+    quantity: Mapped[float]
     country: Mapped[str | None] = mapped_column(String(8))
 
 

@@ -96,7 +96,9 @@ class Dispute(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     dispute_key: Mapped[str] = mapped_column(String(200), unique=True)
-    call_id: Mapped[str] = mapped_column(ForeignKey("calls.call_id", ondelete="CASCADE"), index=True)
+    call_id: Mapped[str] = mapped_column(
+        ForeignKey("calls.call_id", ondelete="CASCADE"), index=True
+    )
     utterance_seq: Mapped[int]
     outcome: Mapped[str] = mapped_column(String(32), index=True)
     rule: Mapped[str] = mapped_column(String(64))

@@ -17,9 +17,7 @@ class Approval(Base):
 
     __tablename__ = "approvals"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('pending', 'approved', 'rejected', 'consumed')", name="status"
-        ),
+        CheckConstraint("status IN ('pending', 'approved', 'rejected', 'consumed')", name="status"),
         CheckConstraint("amount_krw >= 0", name="amount_non_negative"),
         Index("ix_approvals_status_requested_at", "status", "requested_at"),
     )

@@ -1,0 +1,70 @@
+"""Supervisor approvals on their own threads, so a call never waits on an interrupt.
+
+Why a separate thread: LangGraph discards a thread's pending interrupt when new input
+(not a `Command(resume=...)`) arrives on it. If the call's own thread paused for approval,
+the next utterance would either be held back until a supervisor acted (losing live
+assistance) or silently drop the wait. So the call thread records the pending dispute and
+moves on, and each approval waits on thread `"{call_id}/approval/{approval_id}"`, which
+only ever receives resumes. A resume is a hint to look again: `settle_approval` re-reads
+the ticket from the store and credits only if it is approved and `consume()` succeeds;
+the ledger key (per customer and invoice line) makes a retried settle a no-op.
+"""
+
+from __future__ import annotations
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.types import Command
+
+from agents.graph.context import AgentContext
+from agents.graph.graph import AgentGraph
+from agents.graph.state import ApprovalWait, CallState
+
+__all__ = ["approval_thread_id", "open_approval", "resume_approval"]
+
+
+def approval_thread_id(call_id: str, approval_id: str) -> str:
+    """The thread an approval waits on."""
+    return f"{call_id}/approval/{approval_id}"
+
+
+def _config(thread_id: str) -> RunnableConfig:
+    return {"configurable": {"thread_id": thread_id}}
+
+
+def open_approval(graph: AgentGraph, context: AgentContext, wait: ApprovalWait) -> None:
+    """Start waiting (idempotent: an already opened approval is left as it is)."""
+    config = _config(approval_thread_id(wait["call_id"], wait["approval_id"]))
+    if graph.get_state(config).values:
+        return
+    state: CallState = {"call_id": wait["call_id"], "customer_id": wait["customer_id"],
+                        "approval": wait,
+                        "event": {"kind": "approval", "approval_id": wait["approval_id"]}}
+    graph.invoke(state, config, context=context, durability="exit")
+
+
+def resume_approval(
+    graph: AgentGraph, context: AgentContext, *, call_id: str, approval_id: str
+) -> ApprovalWait | None:
+    """Tell the approval's thread to look at the store again; returns its state after.
+
+    Call this after the supervisor's decision is stored. Returns None for an approval the
+    store does not know for this call. A settled approval is returned unchanged.
+    """
+    config = _config(approval_thread_id(call_id, approval_id))
+    if not graph.get_state(config).values:
+        ticket = context.approvals.get(approval_id)
+        if ticket is None or ticket.call_id != call_id:
+            return None
+        # Opened lazily: the worker may have crashed between the decision and opening it.
+        open_approval(graph, context, ApprovalWait(
+            approval_id=approval_id, call_id=call_id, customer_id=ticket.customer_id,
+            idempotency_key=ticket.idempotency_key, amount_krw=ticket.amount_krw,
+            invoice_id=None, reason="approved credit", status="pending", checks=0))
+    snapshot = graph.get_state(config)
+    if snapshot.interrupts:
+        result = graph.invoke(Command(resume={"approval_id": approval_id}), config,
+                              context=context, durability="exit")
+        wait: ApprovalWait | None = result.get("approval")
+        return wait
+    settled: ApprovalWait | None = snapshot.values.get("approval")
+    return settled

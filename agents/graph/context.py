@@ -1,0 +1,29 @@
+"""The runtime context: every port and limit a node may use, injected per invocation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from agents.intents.classifier import IntentClassifier
+from agents.ports import ApprovalStore, AuditLog, BillingRepository, ChatModel, Clock, CreditLedger
+from services.config.settings import AgentSettings
+
+__all__ = ["AgentContext"]
+
+
+@dataclass(frozen=True, slots=True)
+class AgentContext:
+    """Ports and limits for one graph run; built once per process by the composition root.
+
+    `chat_model` is None when the LLM is disabled: every node then takes its deterministic
+    path and records the fallback reason "disabled".
+    """
+
+    billing: BillingRepository
+    ledger: CreditLedger
+    approvals: ApprovalStore
+    audit: AuditLog
+    clock: Clock
+    intents: IntentClassifier
+    settings: AgentSettings = field(default_factory=AgentSettings)
+    chat_model: ChatModel | None = None

@@ -1,0 +1,48 @@
+"""One small function per graph node; routers return the next node's name."""
+
+from agents.graph.nodes.act import act, draft_explanation, explain
+from agents.graph.nodes.answer import answer, retain
+from agents.graph.nodes.approval import (
+    await_approval,
+    new_wait,
+    route_after_settle,
+    settle_approval,
+    sync_approvals,
+)
+from agents.graph.nodes.churn import assess_churn
+from agents.graph.nodes.dispute import decide, extract_claim, investigate, policy_claim
+from agents.graph.nodes.emit import decision_of, emit, message_id_for
+from agents.graph.nodes.ingest import normalize_text, redact_pii, skip_duplicate
+from agents.graph.nodes.intent import classify_intent, route_intent, route_speaker
+from agents.graph.nodes.start import UNKNOWN_CUSTOMER, start_call
+from agents.graph.nodes.summarize import summarize
+
+__all__ = [
+    "UNKNOWN_CUSTOMER",
+    "act",
+    "answer",
+    "assess_churn",
+    "await_approval",
+    "classify_intent",
+    "decide",
+    "decision_of",
+    "draft_explanation",
+    "emit",
+    "explain",
+    "extract_claim",
+    "investigate",
+    "message_id_for",
+    "new_wait",
+    "normalize_text",
+    "policy_claim",
+    "redact_pii",
+    "retain",
+    "route_after_settle",
+    "route_intent",
+    "route_speaker",
+    "settle_approval",
+    "skip_duplicate",
+    "start_call",
+    "summarize",
+    "sync_approvals",
+]

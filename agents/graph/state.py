@@ -1,0 +1,219 @@
+"""The graph's typed state: one call (or chat session) per thread, plain JSON-ready values.
+
+State holds only plain dicts, lists, strings and numbers: the checkpointer stores them
+without a type allow-list, and a checkpoint written by one release still loads after a
+class is renamed. Lists that accumulate over the call have reducers; per-turn fields are
+plain values that the first node of each turn resets.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Annotated, Any, Literal, TypedDict
+
+__all__ = [
+    "MAX_INSIGHTS_KEPT",
+    "MAX_UTTERANCES_KEPT",
+    "ApprovalWait",
+    "CallState",
+    "ChurnHitState",
+    "ClaimState",
+    "DisputeState",
+    "EventInput",
+    "IntentHit",
+    "NoteRecord",
+    "Profile",
+    "SeenUtterance",
+    "VerdictState",
+]
+
+MAX_UTTERANCES_KEPT = 40
+MAX_INSIGHTS_KEPT = 16
+
+EventKind = Literal["start", "utterance", "end", "approval"]
+
+
+class EventInput(TypedDict, total=False):
+    """What arrived: the graph's input for one invocation."""
+
+    kind: EventKind
+    message_id: str
+    customer_id: str
+    source: Literal["voice", "chat"]
+    seq: int
+    speaker: str
+    text: str
+    utterances: int
+    approval_id: str
+
+
+class Profile(TypedDict):
+    """Subscription facts the churn score needs; never name, phone or other PII."""
+
+    plan_id: str | None
+    segment: str
+    joined_on: str | None
+    contract_end: str | None
+
+
+class SeenUtterance(TypedDict):
+    """One redacted utterance kept for the summary (the last MAX_UTTERANCES_KEPT)."""
+
+    seq: int
+    speaker: str
+    text: str
+
+
+class IntentHit(TypedDict):
+    """The intent of one customer utterance."""
+
+    seq: int
+    intent: str
+    confidence: float
+    tier: str
+
+
+class ClaimState(TypedDict):
+    """What the customer disputes; `source` says who understood it."""
+
+    period: str | None
+    charge_kind: str | None
+    amount_krw: int | None
+    anomaly_hint: str | None
+    source: Literal["rules", "llm", "none"]
+
+
+class VerdictState(TypedDict):
+    """The dispute policy's verdict for this turn (see agents.policies.disputes)."""
+
+    action: Literal["credit", "approval", "explain", "no_invoice"]
+    rule: str
+    amount_krw: int
+    invoice_id: str | None
+    evidence_line_ids: list[str]
+    confidence: Literal["clear", "unclear"]
+    idempotency_key: str | None
+    note: str
+    other_rules: list[str]
+
+
+class DisputeState(TypedDict):
+    """A decided dispute: a DisputeDecision plus where it came from."""
+
+    seq: int
+    claim: ClaimState
+    outcome: str
+    rule: str
+    amount_krw: int
+    invoice_id: str | None
+    invoice_line_ids: list[str]
+    confidence: str
+    idempotency_key: str | None
+    approval_id: str | None
+    credit_id: str | None
+    explanation: str
+
+
+class NoteRecord(TypedDict):
+    """An action taken or a fallback used, tagged with the utterance it belongs to."""
+
+    seq: int
+    node: str
+    text: str
+
+
+class ChurnHitState(TypedDict):
+    """One churn signal seen in one utterance (seq -1: from the profile)."""
+
+    name: str
+    seq: int
+    evidence: str
+
+
+class ApprovalWait(TypedDict):
+    """The proposal an approval thread is waiting on (see agents.graph.approvals)."""
+
+    approval_id: str
+    call_id: str
+    customer_id: str
+    idempotency_key: str
+    amount_krw: int
+    invoice_id: str | None
+    reason: str
+    status: str
+    checks: int
+
+
+def keep_recent_utterances(
+    left: list[SeenUtterance], right: list[SeenUtterance]
+) -> list[SeenUtterance]:
+    """Append, drop a repeated seq, keep the newest MAX_UTTERANCES_KEPT."""
+    seen = {item["seq"] for item in left}
+    merged = left + [item for item in right if item["seq"] not in seen]
+    return merged[-MAX_UTTERANCES_KEPT:]
+
+
+def union_seqs(left: list[int], right: list[int]) -> list[int]:
+    """The sorted union of processed utterance seqs."""
+    return sorted(set(left) | set(right))
+
+
+def keep_recent_insights(
+    left: dict[str, dict[str, Any]], right: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """Insights by seq (as str), the newest MAX_INSIGHTS_KEPT, for re-emission on redelivery."""
+    merged = {**left, **right}
+    newest = sorted(merged, key=int)[-MAX_INSIGHTS_KEPT:]
+    return {key: merged[key] for key in newest}
+
+
+def upsert_disputes(left: list[DisputeState], right: list[DisputeState]) -> list[DisputeState]:
+    """Disputes keyed by idempotency key (else seq): a newer decision replaces an older one."""
+    merged: dict[str, DisputeState] = {}
+    for item in left + right:
+        merged[item["idempotency_key"] or f"seq:{item['seq']}"] = item
+    return list(merged.values())
+
+
+class CallState(TypedDict, total=False):
+    """Everything the graph knows about one call; thread_id = call_id."""
+
+    # identity and permissions
+    call_id: str
+    customer_id: str
+    source: Literal["voice", "chat"]
+    profile: Profile | None
+    # the event being handled
+    event: EventInput
+    # this turn (reset by redact_pii)
+    duplicate: bool
+    seq: int
+    speaker: str
+    text: str
+    normalized: str
+    intent: str
+    intent_confidence: float
+    intent_tier: str
+    claim: ClaimState | None
+    evidence: dict[str, Any] | None
+    verdict: VerdictState | None
+    dispute: DisputeState | None
+    answer: str | None
+    assist: list[str]
+    # the call so far
+    utterances: Annotated[list[SeenUtterance], keep_recent_utterances]
+    intents: Annotated[list[IntentHit], operator.add]
+    churn_hits: Annotated[list[ChurnHitState], operator.add]
+    churn_score: float
+    churn_flagged: bool
+    churn_signals: list[dict[str, Any]]
+    retention_offer: str | None
+    disputes: Annotated[list[DisputeState], upsert_disputes]
+    credited_krw: int
+    actions: Annotated[list[NoteRecord], operator.add]
+    fallbacks: Annotated[list[NoteRecord], operator.add]
+    processed_seqs: Annotated[list[int], union_seqs]
+    insights: Annotated[dict[str, dict[str, Any]], keep_recent_insights]
+    summary: dict[str, Any] | None
+    # approval threads only
+    approval: ApprovalWait | None

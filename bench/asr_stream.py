@@ -1,0 +1,189 @@
+"""Streaming ASR vs. whole-file-after-hangup: end-of-utterance -> transcript latency and RTF.
+
+Usage: python bench/asr_stream.py [--calls 1,4,8] [--turns 4]
+
+Each synthetic call has two 8 kHz G.711 channels (customer, agent) taking turns; speech
+is espeak-ng Korean plus, when present, the real clip leopard_test_ko.wav. Chunks of
+200 ms are fed to the real AsrHandler (real Whisper base, real Silero VAD) in REAL TIME:
+chunk k of every call is handed over at start + 0.2 k s, or later if the worker is busy
+(that lag counts in the latency). One synchronous worker, like one stage runner process,
+no broker in the loop. Latency of an utterance = wall time its Utterance message came out
+- wall time the last sample of its speech was spoken.
+
+Baseline: the same calls transcribed as whole files (faster-whisper with its VAD filter)
+by one worker after all of them hang up, one channel file after another; an utterance's
+latency = when its channel's file finished - when it was spoken.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pipelines.asr import AsrHandler  # noqa: E402
+from pipelines.stage import Incoming  # noqa: E402
+from services.asr import DecodeOptions, float_to_pcm16, load_engine, read_wav, resample  # noqa: E402
+from services.cli.asr_eval import ESPEAK_SENTENCES, espeak_clip  # noqa: E402
+from services.config import get_settings  # noqa: E402
+from services.schemas import AudioChunk, Speaker, Utterance  # noqa: E402
+from simulator.telephone import PHONE_RATE, degrade  # noqa: E402
+
+CHUNK_S = 0.2
+GAP_S = 0.8
+CLIPS = Path(__file__).resolve().parents[2] / "shared" / "data" / "speech-ko"
+
+
+@dataclass
+class Call:
+    call_id: str
+    tracks: dict[Speaker, np.ndarray]  # 8 kHz phone audio
+    turn_ends_s: dict[Speaker, list[float]]
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.tracks[Speaker.CUSTOMER]) / PHONE_RATE
+
+
+def build_calls(count: int, turns: int, voices: list[np.ndarray]) -> list[Call]:
+    calls = []
+    for i in range(count):
+        layout, t = [], 0.5
+        for k in range(turns):
+            clip = voices[(i + k) % len(voices)]
+            speaker = Speaker.CUSTOMER if k % 2 == 0 else Speaker.AGENT
+            layout.append((speaker, t, clip))
+            t += len(clip) / 16000 + GAP_S
+        total = int((t + 1.0) * 16000)
+        tracks16 = {s: np.zeros(total, dtype=np.float32) for s in Speaker}
+        ends: dict[Speaker, list[float]] = {s: [] for s in Speaker}
+        for speaker, start, clip in layout:
+            tracks16[speaker][int(start * 16000) : int(start * 16000) + len(clip)] += clip
+            ends[speaker].append(start + len(clip) / 16000)
+        tracks = {s: degrade(x, 16000, snr_db=25, seed=i) for s, x in tracks16.items()}
+        calls.append(Call(f"bench-{count}-{i}", tracks, ends))
+    return calls
+
+
+def chunks(call: Call) -> dict[Speaker, list[AudioChunk]]:
+    step = int(PHONE_RATE * CHUNK_S)
+    out = {}
+    for speaker, track in call.tracks.items():
+        pcm = [float_to_pcm16(track[i : i + step]) for i in range(0, len(track), step)]
+        out[speaker] = [
+            AudioChunk(call_id=call.call_id, seq=k, channel=speaker, sample_rate=PHONE_RATE,
+                       pcm=p, last=k == len(pcm) - 1)
+            for k, p in enumerate(pcm)
+        ]
+    return out
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def run_streaming(engine: object, calls: list[Call]) -> dict[str, float]:
+    handler = AsrHandler(engine, lambda text: text, get_settings().asr)  # type: ignore[arg-type]
+    per_call = {c.call_id: chunks(c) for c in calls}
+    steps = max(len(v[s]) for v in per_call.values() for s in Speaker)
+    latencies: list[float] = []
+    busy, offset, start = 0.0, 0, time.monotonic()
+    for k in range(steps):
+        due = start + (k + 1) * CHUNK_S  # chunk k is complete once its 200 ms have been spoken
+        if (wait := due - time.monotonic()) > 0:
+            time.sleep(wait)
+        t0 = time.monotonic()
+        for streams in per_call.values():
+            for speaker in Speaker:
+                if k < len(streams[speaker]):
+                    for o in handler.handle(Incoming(streams[speaker][k], 0, offset)):
+                        if isinstance(o.message, Utterance):
+                            spoken = start + o.message.end_ms / 1000
+                            latencies.append(time.monotonic() - spoken)
+                    offset += 1
+        busy += time.monotonic() - t0
+    channel_audio_s = sum(c.duration_s for c in calls) * 2
+    return {
+        "p50_ms": 1000 * pct(latencies, 0.5),
+        "p95_ms": 1000 * pct(latencies, 0.95),
+        "utterances": len(latencies),
+        "rtf": busy / channel_audio_s,
+        "wall_s": time.monotonic() - start,
+        "dropped_hallucinated_segments": handler.filter.counter.total_dropped,
+    }
+
+
+def run_whole_file(engine: object, calls: list[Call]) -> dict[str, float]:
+    options = DecodeOptions.from_settings(get_settings().asr, vad_filter=True)
+    latencies: list[float] = []
+    busy, clock = 0.0, 0.0  # the worker's timeline, in seconds since the calls started
+    for call in sorted(calls, key=lambda c: c.duration_s):
+        clock = max(clock, call.duration_s)  # it can start a call only once it hung up
+        for speaker in Speaker:
+            audio = resample(call.tracks[speaker], PHONE_RATE)
+            t0 = time.monotonic()
+            engine.transcribe(audio, options)  # type: ignore[attr-defined]
+            took = time.monotonic() - t0
+            busy, clock = busy + took, clock + took
+            latencies += [clock - end for end in call.turn_ends_s[speaker]]
+    channel_audio_s = sum(c.duration_s for c in calls) * 2
+    return {
+        "p50_ms": 1000 * pct(latencies, 0.5),
+        "p95_ms": 1000 * pct(latencies, 0.95),
+        "utterances": len(latencies),
+        "rtf": busy / channel_audio_s,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", default="1,4,8")
+    parser.add_argument("--turns", type=int, default=4)
+    args = parser.parse_args()
+    settings = get_settings()
+    engine = load_engine(settings)
+    voices = [resample(*espeak_clip(s, settings.simulator.espeak_voice)) for s in ESPEAK_SENTENCES]
+    if (CLIPS / "leopard_test_ko.wav").is_file():
+        voices.insert(0, resample(*read_wav(CLIPS / "leopard_test_ko.wav")))
+    engine.transcribe(voices[0], DecodeOptions())  # warm-up: first decode pays one-off costs
+    details = {}
+    for n in [int(x) for x in args.calls.split(",")]:
+        calls = build_calls(n, args.turns, voices)
+        stream = run_streaming(engine, calls)
+        whole = run_whole_file(engine, calls)
+        details[f"{n}_calls"] = {"streaming": stream, "whole_file": whole,
+                                 "call_s": round(calls[0].duration_s, 2)}
+        print(f"{n} call(s): streaming p50 {stream['p50_ms']:.0f} ms p95 {stream['p95_ms']:.0f} ms "
+              f"rtf {stream['rtf']:.3f} | whole-file p50 {whole['p50_ms']:.0f} ms "
+              f"p95 {whole['p95_ms']:.0f} ms rtf {whole['rtf']:.3f}", flush=True)
+    key = "4_calls" if "4_calls" in details else next(iter(details))
+    value = details[key]["streaming"]["p50_ms"]
+    baseline = details[key]["whole_file"]["p50_ms"]
+    result = {
+        "bench": "asr_stream_eou_latency_p50",
+        "value": round(value, 1),
+        "unit": "ms",
+        "baseline": round(baseline, 1),
+        "ratio": round(baseline / value, 3),
+        "higher_is_better": "ratio (baseline latency / streaming latency)",
+        "at": key,
+        "pacing": "real time, 200 ms chunks, one synchronous worker, 8 kHz G.711 input",
+        "asr": {"engine": engine.name, "threads": settings.asr.threads,
+                "compute_type": settings.asr.compute_type, "beam_size": settings.asr.beam_size},
+        "details": details,
+    }
+    print("RESULT " + json.dumps(result, ensure_ascii=False), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Alembic environment and revisions (run through services.db.migrate, not the alembic CLI)."""

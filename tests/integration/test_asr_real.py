@@ -1,0 +1,88 @@
+"""Real Whisper base on real Korean speech, and the streaming stage on real audio."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipelines.asr import AsrHandler
+from pipelines.stage import Incoming, Outgoing
+from services.asr import DecodeOptions, FasterWhisperEngine, float_to_pcm16, read_wav, resample
+from services.cli.asr_eval import cer
+from services.config import AsrSettings
+from services.schemas import AudioChunk, CallEnded, Speaker, Utterance
+from simulator.telephone import PHONE_RATE, degrade
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+def _reference(speech_ko_dir: Path, name: str) -> str:
+    for line in (speech_ko_dir / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
+        entry = json.loads(line)
+        if entry["file"] == name:
+            return str(entry["transcript"])
+    raise LookupError(name)
+
+
+def test_whisper_base_transcribes_real_korean(
+    whisper_engine: FasterWhisperEngine, speech_ko_dir: Path
+) -> None:
+    samples, rate = read_wav(speech_ko_dir / "leopard_test_ko.wav")
+    transcript = whisper_engine.transcribe(resample(samples, rate), DecodeOptions())
+    # Whisper base hears "그는 1위절이 피하면서 길 한 옆으로 걸어갔다." (CER about 0.2)
+    assert transcript.language == "ko"
+    assert cer(_reference(speech_ko_dir, "leopard_test_ko.wav"), transcript.text) < 0.35
+    assert 0.3 < transcript.confidence <= 1.0 and transcript.no_speech_prob < 0.5
+
+
+def _chunks(call_id: str, channel: Speaker, audio_8k: np.ndarray) -> list[AudioChunk]:
+    pcm = float_to_pcm16(audio_8k)
+    step = PHONE_RATE // 5 * 2  # 200 ms of PCM16
+    parts = [pcm[i : i + step] for i in range(0, len(pcm), step)]
+    return [
+        AudioChunk(
+            call_id=call_id,
+            seq=i,
+            channel=channel,
+            sample_rate=PHONE_RATE,
+            pcm=part,
+            last=i == len(parts) - 1,
+        )
+        for i, part in enumerate(parts)
+    ]
+
+
+def test_stage_streams_a_two_channel_phone_call(
+    whisper_engine: FasterWhisperEngine, speech_ko_dir: Path, espeak_ko
+) -> None:
+    real, rate = read_wav(speech_ko_dir / "leopard_test_ko.wav")
+    customer_16k = resample(real, rate)
+    agent_16k = espeak_ko("확인해 보니 중복 청구가 맞습니다")
+    # customer speaks first; the agent answers 1 s after the customer stops
+    gap = np.zeros(16000, dtype=np.float32)
+    customer_track = np.concatenate([customer_16k, gap, np.zeros(len(agent_16k), np.float32), gap])
+    agent_track = np.concatenate([np.zeros(len(customer_16k), np.float32), gap, agent_16k, gap])
+    customer = _chunks("call-real-1", Speaker.CUSTOMER, degrade(customer_track, 16000, snr_db=25))
+    agent = _chunks("call-real-1", Speaker.AGENT, degrade(agent_track, 16000, snr_db=25))
+
+    handler = AsrHandler(whisper_engine, lambda text: text, AsrSettings())
+    out: list[Outgoing] = []
+    for offset, chunk in enumerate(c for pair in zip(customer, agent, strict=True) for c in pair):
+        out += handler.handle(Incoming(chunk, 0, offset))
+        if offset == 1:
+            assert handler.safe_offset(0) == 0
+
+    utterances = [o.message for o in out if isinstance(o.message, Utterance)]
+    ended = [o.message for o in out if isinstance(o.message, CallEnded)]
+    assert [u.seq for u in utterances] == list(range(len(utterances)))
+    assert [u.start_ms for u in utterances] == sorted(u.start_ms for u in utterances)
+    assert {u.speaker for u in utterances} == {Speaker.CUSTOMER, Speaker.AGENT}
+    assert utterances[0].speaker is Speaker.CUSTOMER and utterances[0].start_ms < 1000
+    assert cer(_reference(speech_ko_dir, "leopard_test_ko.wav"), utterances[0].text) < 0.5
+    agent_start = (len(customer_16k) + 16000) * 1000 // 16000
+    first_agent = next(u for u in utterances if u.speaker is Speaker.AGENT)
+    assert abs(first_agent.start_ms - agent_start) < 400
+    assert len(ended) == 1 and ended[0].utterances == len(utterances)
+    assert out[-1].message is ended[0]
+    assert handler.open_calls == 0 and handler.safe_offset(0) is None

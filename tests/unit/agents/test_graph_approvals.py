@@ -1,0 +1,103 @@
+"""Above-limit credits wait for a supervisor on their own thread; resumes are never trusted."""
+
+from __future__ import annotations
+
+from langgraph.checkpoint.memory import InMemorySaver
+
+from agents.graph import approval_thread_id, build_graph, call_state, resume_approval
+from services.schemas import DisputeOutcome
+from tests.unit.agents.fakes import CallDriver, Ports, ports, world
+
+TEXT = "지난달 해외에 간 적이 없는데 로밍 요금이 나왔어요"
+
+
+def _pending(fakes: Ports):  # type: ignore[no-untyped-def]
+    graph = build_graph(InMemorySaver())
+    context = fakes.context()
+    call = CallDriver(graph, context)
+    turn = call.say(TEXT)
+    return graph, context, call, turn
+
+
+def test_above_limit_interrupts_for_approval_and_moves_no_money() -> None:
+    fakes = ports(world("roaming_without_usage", roaming_krw=55_000))
+    graph, _, _, turn = _pending(fakes)
+    assert turn.insight.dispute.outcome is DisputeOutcome.PENDING_APPROVAL
+    assert turn.insight.dispute.amount_krw == 55_000
+    assert turn.approval_id == turn.insight.dispute.approval_id
+    ticket = fakes.approvals.get(turn.approval_id)
+    assert ticket is not None and ticket.status == "pending" and ticket.amount_krw == 55_000
+    snapshot = graph.get_state({"configurable": {"thread_id": approval_thread_id(
+        "call-1", turn.approval_id)}})
+    assert snapshot.interrupts and snapshot.interrupts[0].value["amount_krw"] == 55_000
+    assert fakes.ledger.credits == {}
+
+
+def test_call_keeps_processing_utterances_while_an_approval_waits() -> None:
+    fakes = ports(world("roaming_without_usage", roaming_krw=55_000))
+    graph, _, call, _ = _pending(fakes)
+    nxt = call.say("그럼 요금제도 바꾸고 싶어요")
+    assert nxt.insight is not None and nxt.insight.utterance_seq == 1
+    assert call_state(graph, "call-1")["processed_seqs"] == [0, 1]
+
+
+def test_approved_credit_is_issued_once_after_resume() -> None:
+    fakes = ports(world("roaming_without_usage", roaming_krw=55_000))
+    graph, context, call, turn = _pending(fakes)
+    fakes.approvals.decide(turn.approval_id, approved=True)
+    settled = resume_approval(graph, context, call_id="call-1", approval_id=turn.approval_id)
+    assert settled is not None and settled["status"] == "credited"
+    assert fakes.ledger.total == 55_000
+    assert fakes.approvals.get(turn.approval_id).status == "consumed"
+    # A second resume (a retried API call) changes nothing.
+    resume_approval(graph, context, call_id="call-1", approval_id=turn.approval_id)
+    assert fakes.ledger.total == 55_000 and len(fakes.ledger.credits) == 1
+    # The call's thread learns the outcome on its next event.
+    call.say("네 알겠습니다")
+    summary = call.end()
+    assert summary.dispute.outcome is DisputeOutcome.CREDIT_ISSUED
+
+
+def test_stale_resume_before_the_decision_does_not_credit() -> None:
+    fakes = ports(world("roaming_without_usage", roaming_krw=55_000))
+    graph, context, _, turn = _pending(fakes)
+    waiting = resume_approval(graph, context, call_id="call-1", approval_id=turn.approval_id)
+    assert waiting is not None and waiting["status"] == "pending"
+    assert fakes.ledger.credits == {}
+    fakes.approvals.decide(turn.approval_id, approved=False)
+    rejected = resume_approval(graph, context, call_id="call-1", approval_id=turn.approval_id)
+    assert rejected is not None and rejected["status"] == "rejected"
+    assert fakes.ledger.credits == {}
+
+
+def test_forged_resume_value_is_ignored() -> None:
+    fakes = ports(world("roaming_without_usage", roaming_krw=55_000))
+    graph, context, _, turn = _pending(fakes)
+    # An approved ticket for some other proposal must not unlock this one.
+    other = fakes.approvals.request(call_id="call-9", customer_id="C1",
+                                    idempotency_key="credit:C1:OTHER", amount_krw=55_000,
+                                    reason="x")
+    fakes.approvals.decide(other.approval_id, approved=True)
+    from langgraph.types import Command
+
+    config = {"configurable": {"thread_id": approval_thread_id("call-1", turn.approval_id)}}
+    graph.invoke(Command(resume={"approval_id": other.approval_id, "approved": True}), config,
+                 context=context)
+    assert fakes.ledger.credits == {}
+    assert graph.get_state(config).interrupts  # still waiting on its own ticket
+    assert any(e["action"] == "resume_mismatch" for e in fakes.audit.entries)
+
+
+def test_unknown_approval_is_refused() -> None:
+    fakes = ports(world("roaming_without_usage", roaming_krw=55_000))
+    graph, context, _, _ = _pending(fakes)
+    assert resume_approval(graph, context, call_id="call-1", approval_id="ap-999") is None
+    assert fakes.ledger.credits == {}
+
+
+def test_unclear_evidence_goes_to_approval_even_when_small() -> None:
+    w = world("roaming_without_usage")
+    fakes = ports(w.model_copy(update={"usage": []}))  # usage feed missing: unclear
+    _, _, _, turn = _pending(fakes)
+    assert turn.insight.dispute.outcome is DisputeOutcome.PENDING_APPROVAL
+    assert fakes.ledger.credits == {}
