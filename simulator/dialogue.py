@@ -34,7 +34,7 @@ def _say(rng: random.Random, templates: tuple[str, ...], slots: dict[str, str]) 
 
 
 def build_turns(rng: random.Random, plan: DialoguePlan, mix: ScenarioMix) -> list[Turn]:
-    """Turns for one call (7 to 12), alternating agent and customer."""
+    """Turns for one call (7 to 12); agent and customer alternate."""
     s, key = plan.slots, plan.scenario.value
     turns = [Turn(speaker=Speaker.AGENT, text=_say(rng, phrases.GREETINGS, s))]
 
@@ -49,10 +49,14 @@ def build_turns(rng: random.Random, plan: DialoguePlan, mix: ScenarioMix) -> lis
         opening = rng.choice(phrases.FILLERS) + opening
     if plan.scenario in _COMPLAINTS and rng.random() < 0.35:
         opening += " " + rng.choice(phrases.EMOTIONS)
+    vague = rng.random() < mix.vague_opening_rate
+    if vague:  # some callers greet first and say why only when prompted
+        customer(_say(rng, phrases.VAGUE_OPENINGS, s))
+        agent(_say(rng, phrases.GO_AHEAD, s))
     customer(opening, SCENARIO_INTENT[plan.scenario])
 
     ask = _say(rng, phrases.AGENT_ASKS.get(key, phrases.AGENT_ASKS["default"]), s)
-    if rng.random() < mix.pii_rate:
+    if not vague and rng.random() < mix.pii_rate:
         by_birth = rng.random() < 0.5
         agent(_say(rng, phrases.VERIFY_BIRTH if by_birth else phrases.VERIFY_PHONE, s))
         customer(_say(rng, phrases.PII_BIRTH if by_birth else phrases.PII_PHONE, s))

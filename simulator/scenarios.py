@@ -80,6 +80,9 @@ class ScenarioMix(Record):
         default=0.6, ge=0, le=1, description="customer says phone or birth date"
     )
     filler_rate: float = Field(default=0.5, ge=0, le=1)
+    vague_opening_rate: float = Field(
+        default=0.1, ge=0, le=1, description="first utterance says nothing of the intent"
+    )
     valid_dispute_rate: float = Field(
         default=0.25, ge=0, le=1, description="disputes of correct charges"
     )

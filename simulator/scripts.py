@@ -14,7 +14,7 @@ import random
 from services.schemas import AnomalyKind, ChargeKind, DisputeOutcome, Intent
 from simulator import phrases, slots
 from simulator.dialogue import DialoguePlan, build_turns
-from simulator.korean import KoreanFormatter, won_spoken
+from simulator.korean import won_spoken
 from simulator.scenarios import (
     SCENARIO_INTENT,
     CallTruth,
@@ -23,6 +23,7 @@ from simulator.scenarios import (
     ScenarioMix,
     ScriptedCall,
 )
+from simulator.training import training_utterances
 from simulator.world import InjectedAnomaly, SyntheticWorld, ValidCharge
 
 __all__ = ["generate_calls", "training_utterances"]
@@ -104,6 +105,8 @@ def _script(
     opening = phrases.OPENINGS[scenario.value][register]
     expected: ExpectedDispute | None = None
     answer_key = scenario.value
+    if scenario is Scenario.MICROPAYMENT:
+        _name_a_purchase(rng, world, customer_id, fill, hangul)
     if scenario is Scenario.BILLING_DISPUTE and dispute is not None:
         expected = _expected(dispute, limit)
         fill.update(
@@ -132,6 +135,24 @@ def _script(
     return ScriptedCall(
         call_id=call_id, customer_id=customer_id, scenario=scenario, turns=turns, truth=truth
     )
+
+
+def _name_a_purchase(
+    rng: random.Random, world: SyntheticWorld, customer_id: str, fill: dict[str, str], hangul: bool
+) -> None:
+    """Micropayment calls mention a purchase really on the bill when there is one."""
+    lines = [
+        line
+        for invoice in world.invoices_of(customer_id)
+        for line in invoice.lines
+        if line.kind is ChargeKind.MICROPAYMENT
+    ]
+    amount = rng.choice((2_200, 4_400, 9_900, 33_000))
+    if lines:
+        line = rng.choice(lines)
+        fill["merchant"] = line.description.removeprefix("소액결제 (").rstrip(")")
+        amount = line.amount_krw
+    fill["amount"] = won_spoken(amount, hangul=hangul)
 
 
 def _expected(dispute: InjectedAnomaly | ValidCharge, limit: int) -> ExpectedDispute:
@@ -174,30 +195,3 @@ def _scenario_quota(rng: random.Random, n: int, mix: ScenarioMix) -> list[Scenar
     order = [s for s, c in counts.items() for _ in range(c)]
     rng.shuffle(order)
     return order
-
-
-def training_utterances(seed: int, n: int) -> list[tuple[str, Intent]]:
-    """`n` labeled customer utterances, intents balanced, from the call-script templates."""
-    rng = random.Random(f"train:{seed}")
-    fmt = KoreanFormatter()
-    pools: dict[Intent, list[str]] = {}
-    for scenario in Scenario:
-        opening = phrases.OPENINGS[scenario.value]
-        pools[SCENARIO_INTENT[scenario]] = [*opening["polite"], *opening["casual"]]
-    for case in phrases.DISPUTE_OPENINGS.values():
-        for templates in case.values():
-            pools[Intent.BILLING_DISPUTE].extend(templates)
-    for intent in (Intent.CANCELLATION, Intent.PORT_OUT):
-        pools[intent].extend(phrases.CHURN_PIVOTS[intent.value])
-    intents = sorted(pools)
-    out: list[tuple[str, Intent]] = []
-    for i in range(n):
-        intent = intents[i % len(intents)]
-        text = fmt.format(rng.choice(pools[intent]), **slots.random_slots(rng))
-        if rng.random() < 0.35:
-            text = rng.choice(phrases.FILLERS) + text
-        if rng.random() < 0.1:
-            text += " " + rng.choice(phrases.EMOTIONS)
-        out.append((text, intent))
-    rng.shuffle(out)
-    return out

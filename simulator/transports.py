@@ -173,16 +173,20 @@ async def send_transcript(
     segments: list[Segment],
     *,
     realtime: float = 0.0,
+    on_sent: Callable[[int], None] | None = None,
 ) -> int:
     """Play a call in transcript mode: start, each utterance at its end time, end.
 
-    `realtime` = 1.0 paces at real speed, 2.0 twice as fast, 0 as fast as possible.
+    `realtime` = 1.0 paces at real speed, 2.0 twice as fast, 0 as fast as possible;
+    `on_sent(seq)` is called right after each utterance is handed over (for latency).
     """
     started = time.monotonic()
     await transport.start(call_id, customer_id)
     for segment in segments:
         await _pace(started, segment.end_ms, realtime)
         await transport.utterance(call_id, segment)
+        if on_sent is not None:
+            on_sent(segment.seq)
     await transport.end(call_id, len(segments))
     return len(segments)
 

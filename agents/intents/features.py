@@ -11,6 +11,7 @@ import math
 import re
 import threading
 import unicodedata
+import warnings
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,7 +47,11 @@ def kiwi() -> Kiwi:
             if _kiwi is None:
                 from kiwipiepy import Kiwi
 
-                analyzer = Kiwi(num_workers=0)
+                # 0 = analyse on the calling thread (no pool); kiwipiepy warns that 0 changed
+                # meaning in 0.21, which is exactly the meaning we want.
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    analyzer = Kiwi(num_workers=0)
                 analyzer.tokenize("워밍업")  # the first call loads the language model lazily
                 _kiwi = analyzer
     return _kiwi

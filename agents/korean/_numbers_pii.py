@@ -36,6 +36,8 @@ _CONTEXT_WORDS: dict[str, tuple[str, ...]] = {
         "승인번호 바코드 쿠폰 상품권 IMEI imei".split()
     ),
 }
+_LABEL_BY_WORD = {w: label for label, words in _CONTEXT_WORDS.items() for w in words}
+_CONTEXT_RE = re.compile("|".join(sorted(map(re.escape, _LABEL_BY_WORD), key=len, reverse=True)))
 _WINDOW = 24
 _MAX_DIGITS = 21
 
@@ -43,14 +45,12 @@ _MAX_DIGITS = 21
 def _nearest_context(text: str, start: int) -> str | None:
     window = text[max(0, start - _WINDOW) : start]
     best: tuple[tuple[int, int], str] | None = None
-    for label, words in _CONTEXT_WORDS.items():
-        for word in words:
-            pos = window.rfind(word)
-            # The word ending nearest the number wins; at a tie the longer word
-            # ("사업자등록번호" over "등록번호").
-            key = (pos + len(word), len(word))
-            if pos >= 0 and (best is None or key > best[0]):
-                best = (key, label)
+    for match in _CONTEXT_RE.finditer(window):
+        # The word ending nearest the number wins; alternatives are tried longest first,
+        # so "사업자등록번호" beats "등록번호".
+        key = (match.end(), match.end() - match.start())
+        if best is None or key > best[0]:
+            best = (key, _LABEL_BY_WORD[match.group()])
     return best[1] if best else None
 
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["DigitGroup", "DigitRun", "HANGUL_DIGITS", "find_digit_runs", "is_word_start", "readings"]
+__all__ = [
+    "DigitGroup",
+    "DigitRun",
+    "HANGUL_DIGITS",
+    "find_digit_runs",
+    "is_word_start",
+    "readings",
+]
 
 HANGUL_DIGITS = {
     "공": "0", "영": "0", "일": "1", "이": "2", "삼": "3", "사": "4",
@@ -24,7 +31,9 @@ _HANGUL_RE = re.compile("[가-힣]")
 # What can follow the subject particle 이 but not a digit: "오육칠팔이에요", "...이고요".
 _AFTER_PARTICLE_I_RE = re.compile("에요|요|고|구요|었|였|라|며|면|나|니|지|죠|야|랑|가|던")
 # What can follow a spoken digit directly: "...구요", "...팔로", "...칠입니다".
-_AFTER_DIGIT_RE = re.compile("요|로|으로|에|이에요|예요|입니다|이고|고|번|이요|까지|이랑|랑|이나|가|는|를|을|은|이")
+_AFTER_DIGIT_RE = re.compile(
+    "요|로|으로|에|이에요|예요|입니다|이고|고|번|이요|까지|이랑|랑|이나|가|는|를|을|은|이"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +64,8 @@ def find_digit_runs(text: str, min_digits: int = 1) -> list[DigitRun]:
     """Return every run of digit groups in `text` holding at least `min_digits` digits."""
     runs: list[DigitRun] = []
     for match in _RUN_RE.finditer(text):
+        if match.end() - match.start() < min_digits:
+            continue  # every digit is one character, so this run is too short
         body_start = match.start() + len(match.group("plus") or "")
         groups = tuple(
             DigitGroup(

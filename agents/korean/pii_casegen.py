@@ -24,7 +24,7 @@ _GIVEN = (
     "민수 지영 서연 현우 지훈 수빈 예린 도윤 하준 서준 지민 영희 철수 미경 정호 상철 은지 혜진 "
     "동현 승민 유진 재원 성민 경숙 순자 영수 태현 나연 소연 민호 지수 준영 보람 다은 가은 시우"
 ).split()
-_BANKS = ("국민은행", "신한은행", "우리은행", "하나은행", "농협", "카카오뱅크", "기업은행", "토스뱅크")
+_BANKS = tuple("국민은행 신한은행 우리은행 하나은행 농협 카카오뱅크 기업은행 토스뱅크".split())
 _BANK_LAYOUTS = ((3, 2, 6), (3, 3, 6), (6, 2, 6), (3, 6, 5), (4, 3, 6), (4, 2, 7), (3, 4, 4, 2))
 _END = ("", "요", "이에요", "입니다", "로요", " 맞아요", " 이거예요", "이고요")
 
@@ -144,7 +144,8 @@ _NEGATIVE = (
     "일이 있어서 이번 달은 늦게 낼게요", "이사 때문에 주소 변경하려고요", "오늘 구독 해지해 주세요",
     "저는 고객입니다", "소중한 고객님 감사합니다", "기존 고객님은 할인이 돼요",
     "저는 학생이에요", "정말 감사합니다", "카드 끝자리 {d4}{e}", "두 번이나 결제됐어요",
-    "요금이 {amount}원인데 {amount2}원으로 청구됐어요", "쿠폰 번호 {d4}-{d4}-{d4}-{d4} 등록이 안 돼요",
+    "요금이 {amount}원인데 {amount2}원으로 청구됐어요",
+    "쿠폰 번호 {d4}-{d4}-{d4}-{d4} 등록이 안 돼요",
     "강남구 쪽 대리점에서 개통했어요", "서울에 살아요", "아이폰 15 프로 256기가요",
     "오 기가 더 주세요", "일억 원 나올 리가 없잖아요", "시리얼 번호 {d16}{e}",
     "갤럭시 S24 울트라 512GB 모델이요", "{n}시 {n}분쯤 통화했어요", "번호이동 하려고요",
@@ -171,8 +172,6 @@ def _positive(rng: random.Random) -> Case:
     prefix, suffix = template.split("{x}")
     fill = {"e": rng.choice(_END), "b": rng.choice(_BANKS), "cop": rng.choice(cop)}
     prefix, suffix = prefix.format(**fill), suffix.format(**fill)
-    if template.startswith("{x}") and kind == "phone":
-        value = value.replace("+", "")
     start = len(prefix)
     return {"text": prefix + value + suffix, "spans": [[start, start + len(value), kind]]}
 

@@ -117,7 +117,9 @@ def evaluate_pii(cases: Iterable[PiiCase]) -> PiiReport:
         for start, end, kind in case.spans:
             hidden = set().union(*(range(p.start, p.end) for p in found)) if found else set()
             covered = all(i in hidden for i in range(start, end))
-            right = covered and any(p.kind == kind and p.start < end and start < p.end for p in found)
+            right = covered and any(
+                p.kind == kind and p.start < end and start < p.end for p in found
+            )
             score = kinds.setdefault(kind.value, [0, 0, 0])
             score[0] += 1
             score[1] += covered

@@ -1,9 +1,29 @@
-"""CLI commands: api_commands (filled in by its feature)."""
+"""CLI commands: `kcall api` serves the HTTP API."""
 
 from __future__ import annotations
 
 import typer
+import uvicorn
+
+from services.api import create_app
+from services.config import get_settings
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
+    app.command("api")(serve_api)
+
+
+def serve_api(
+    host: str | None = typer.Option(None, help="bind address (default: KCALL_API_HOST)"),
+    port: int | None = typer.Option(None, help="bind port (default: KCALL_API_PORT)"),
+) -> None:
+    """Serve the API (OpenAPI at /docs, live dashboard at /dashboard)."""
+    settings = get_settings()
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.api.host,
+        port=port or settings.api.port,
+        log_level="info",
+        access_log=False,
+    )

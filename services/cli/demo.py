@@ -1,9 +1,208 @@
-"""CLI commands: demo (filled in by its feature)."""
+"""CLI commands: `kcall demo`, the whole system end to end on the embedded defaults."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import random
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from agents.korean import redact
+from services.broker import Publisher
+from services.cli.stack import StackEndpoints, local_stack, with_database
+from services.config import Settings, get_settings
+from simulator import (
+    CallResult,
+    HttpTransport,
+    KafkaTransport,
+    ScriptedCall,
+    call_audio,
+    generate_calls,
+    generate_world,
+    render_markdown,
+    summarize,
+)
+from simulator.collector import OutputCollector
+from simulator.loadrun import Mode, PlannedCall, SentCall, play_calls, score_call
+
+log = logging.getLogger(__name__)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
+    app.command("demo")(demo)
+
+
+@dataclass(frozen=True)
+class DemoOutcome:
+    """What a demo run produced."""
+
+    results: list[CallResult]
+    summaries: dict[str, str]
+    wall_s: float
+    missing: set[str]
+
+
+def demo(
+    calls: int | None = typer.Option(None, help="calls to run (default KCALL_SIMULATOR_CALLS)"),
+    audio: int | None = typer.Option(
+        None, help="of which as audio (default KCALL_SIMULATOR_AUDIO_CALLS)"
+    ),
+    http: int = typer.Option(5, help="of which sent through the HTTP API"),
+    speed: float = typer.Option(
+        4.0, help="playback speed versus real time (0 = as fast as possible)"
+    ),
+    arrival_s: float = typer.Option(
+        30.0, help="calls arrive (Poisson) over about this many seconds"
+    ),
+    timeout_s: float = typer.Option(180.0, help="wait this long for every summary"),
+) -> None:
+    """Start every component, run simulated Korean calls, print results against ground truth."""
+    settings = get_settings()
+    n_calls = calls or settings.simulator.calls
+    n_audio = settings.simulator.audio_calls if audio is None else audio
+    run_dir = settings.paths.data / "demo"
+    shutil.rmtree(run_dir, ignore_errors=True)
+    run_dir.mkdir(parents=True)
+    if not settings.database.url:
+        settings = with_database(settings, f"sqlite:///{(run_dir / 'kcall.db').resolve()}")
+    console = Console()
+    console.print(f"[bold]kcall demo[/]: {n_calls} calls ({n_audio} audio, {http} via HTTP API)")
+    outcome = run_demo(
+        settings,
+        run_dir=run_dir,
+        n_calls=n_calls,
+        n_audio=n_audio,
+        n_http=http,
+        speed=speed,
+        arrival_s=arrival_s,
+        timeout_s=timeout_s,
+    )
+    console.print(_call_table(outcome))
+    console.print(render_markdown(summarize(outcome.results, wall_s=outcome.wall_s)))
+    if outcome.missing:
+        console.print(
+            f"[red]no summary for {len(outcome.missing)} call(s): {sorted(outcome.missing)}[/]"
+        )
+        console.print(f"logs: {run_dir / 'logs'}")
+        raise typer.Exit(1)
+
+
+def run_demo(
+    settings: Settings,
+    *,
+    run_dir: Path,
+    n_calls: int,
+    n_audio: int,
+    n_http: int,
+    speed: float,
+    arrival_s: float,
+    timeout_s: float,
+) -> DemoOutcome:
+    """Run the demo and return per-call results (used by `kcall demo` and the e2e test)."""
+    sim = settings.simulator
+    world = generate_world(seed=sim.seed, customers=sim.customers)
+    scripted = generate_calls(
+        world, seed=sim.seed, n=n_calls, auto_credit_limit_krw=settings.agent.auto_credit_limit_krw
+    )
+    plans = plan_calls(scripted, n_audio=n_audio, n_http=n_http, arrival_s=arrival_s, seed=sim.seed)
+    with local_stack(settings, run_dir=run_dir) as stack:
+        started = time.monotonic()
+        sent, collector_results = asyncio.run(_drive(stack, plans, speed, timeout_s))
+        wall_s = time.monotonic() - started
+    results, summaries, missing = collector_results
+    return DemoOutcome(results, summaries, wall_s, missing)
+
+
+def plan_calls(
+    calls: list[ScriptedCall], *, n_audio: int, n_http: int, arrival_s: float, seed: int
+) -> list[PlannedCall]:
+    """Assign each call a transport and a Poisson arrival time (seeded)."""
+    rng = random.Random(f"arrivals:{seed}")
+    rate = len(calls) / max(arrival_s, 1e-3)
+    at, plans = 0.0, []
+    for i, call in enumerate(calls):
+        mode = (
+            Mode.AUDIO
+            if i < n_audio
+            else Mode.HTTP_TEXT
+            if i < n_audio + n_http
+            else Mode.KAFKA_TEXT
+        )
+        plans.append(PlannedCall(call, mode, round(at, 3)))
+        at += rng.expovariate(rate)
+    return plans
+
+
+async def _drive(
+    stack: StackEndpoints, plans: list[PlannedCall], speed: float, timeout_s: float
+) -> tuple[list[SentCall], tuple[list[CallResult], dict[str, str], set[str]]]:
+    settings = stack.settings
+    api_key = next(iter(settings.api.api_keys))
+    with (
+        Publisher(stack.bootstrap, settings.kafka, client_id="kcall-simulator") as publisher,
+        OutputCollector(stack.bootstrap, settings.kafka) as collector,
+    ):
+        async with httpx.AsyncClient(base_url=stack.api_url or "", timeout=30) as client:
+            transports = {
+                # Audio carries no text; the ASR stage redacts what it hears.
+                Mode.AUDIO: KafkaTransport(publisher, redact=None),
+                Mode.KAFKA_TEXT: KafkaTransport(publisher, redact=lambda t: redact(t).text),
+                Mode.HTTP_TEXT: HttpTransport(client, api_key=api_key),
+            }
+            sent = await play_calls(
+                plans,
+                transports,
+                render_audio=lambda call: call_audio(call, voice=settings.simulator.espeak_voice),
+                realtime=speed,
+            )
+        ids = {s.planned.call.call_id for s in sent}
+        missing = await asyncio.to_thread(collector.wait_for_summaries, ids, timeout_s=timeout_s)
+        results, summaries = [], {}
+        for item in sent:
+            seen = collector.observation(item.planned.call.call_id)
+            results.append(score_call(item, seen))
+            if seen.summary:
+                summaries[item.planned.call.call_id] = seen.summary[0].summary
+    return sent, (results, summaries, missing)
+
+
+def _call_table(outcome: DemoOutcome) -> Table:
+    table = Table(title="calls", show_lines=False)
+    for column in (
+        "call",
+        "scenario",
+        "expected",
+        "found",
+        "dispute (expected → found)",
+        "churn",
+        "summary",
+    ):
+        table.add_column(column, overflow="fold")
+    for r in outcome.results:
+        dispute = "-"
+        if r.expected_outcome or r.found_outcome:
+            expected = f"{r.expected_outcome or '-'} {r.expected_credit_krw:,}원"
+            found = f"{r.found_outcome or '-'} {r.found_credit_krw:,}원"
+            dispute = f"{expected} → {found}"
+        churn = f"{'예상' if r.churn_expected else '-'} / {'플래그' if r.churn_flagged else '-'}"
+        mark = "✓" if r.found_intent == r.expected_intent else "✗"
+        first_line = outcome.summaries.get(r.call_id, "(요약 없음)").splitlines()[0][:60]
+        table.add_row(
+            r.call_id,
+            r.scenario,
+            r.expected_intent.value,
+            f"{mark} {r.found_intent.value if r.found_intent else '-'}",
+            dispute,
+            churn,
+            first_line,
+        )
+    return table

@@ -48,4 +48,6 @@ def run() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # kafka-python narrates every connection and rebalance at INFO.
+    logging.getLogger("kafka").setLevel(logging.WARNING)
     app()

@@ -125,6 +125,9 @@ class AgentSettings(BaseModel):
     churn_contract_window_days: int = Field(
         default=60, ge=0, description="a contract ending within this many days is a churn signal"
     )
+    summary_wait_s: float = Field(
+        default=60.0, gt=0, description="how long a call's end waits for missing utterances"
+    )
     intent_llm_threshold: float = Field(default=0.55, ge=0, le=1, description="LLM tier below this")
     churn_flag_threshold: float = Field(
         default=0.6, ge=0, le=1, description="flag a customer at this churn score"

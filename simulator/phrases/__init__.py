@@ -15,16 +15,19 @@ from simulator.phrases.common import (
     COMPETITORS,
     EMOTIONS,
     FILLERS,
+    GO_AHEAD,
     GREETINGS,
     PII_BIRTH,
     PII_PHONE,
     THANKS,
+    VAGUE_OPENINGS,
     VERIFIED,
     VERIFY_BIRTH,
     VERIFY_PHONE,
     VERIFY_SKIP,
 )
-from simulator.phrases.scenarios import AGENT_ANSWERS, AGENT_ASKS, DETAILS, OPENINGS
+from simulator.phrases.replies import AGENT_ANSWERS, AGENT_ASKS, DETAILS
+from simulator.phrases.scenarios import OPENINGS
 
 __all__ = [
     "AGENT_ANSWERS",
@@ -40,6 +43,7 @@ __all__ = [
     "DISPUTE_RESOLUTIONS",
     "EMOTIONS",
     "FILLERS",
+    "GO_AHEAD",
     "GREETINGS",
     "OPENINGS",
     "PII_BIRTH",
@@ -47,6 +51,7 @@ __all__ = [
     "RETENTION_OFFERS",
     "RETENTION_REPLIES",
     "THANKS",
+    "VAGUE_OPENINGS",
     "VERIFIED",
     "VERIFY_BIRTH",
     "VERIFY_PHONE",

@@ -1,4 +1,4 @@
-"""Per-scenario phrases: openings that reveal the intent, details, agent questions and answers."""
+"""Per-scenario openings: the first customer utterance, which usually reveals the intent."""
 
 OPENINGS: dict[str, dict[str, tuple[str, ...]]] = {
     "billing_dispute": {
@@ -134,65 +134,4 @@ OPENINGS: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "casual": ("멤버십 포인트 어디서 써?",),
     },
-}
-
-AGENT_ASKS: dict[str, tuple[str, ...]] = {
-    "default": (
-        "조금 더 자세히 말씀해 주시겠습니까?",
-        "어떤 부분이 가장 궁금하신지 말씀해 주시겠습니까?",
-        "확인해 보겠습니다. 잠시만 기다려 주시겠습니까?",
-    ),
-    "billing_dispute": (
-        "어느 달 청구서의 어떤 항목인지 말씀해 주시겠습니까?",
-        "불편을 드려 죄송합니다. 확인해 보겠습니다. 잠시만 기다려 주시겠습니까?",
-    ),
-    "network_quality": (
-        "불편을 드려 죄송합니다. 주로 어느 지역에서, 언제부터 그러셨습니까?",
-        "혹시 휴대폰을 재부팅해 보셨습니까? 증상을 조금 더 말씀해 주시겠습니까?",
-    ),
-    "plan_change": ("데이터는 한 달에 보통 얼마나 사용하십니까?",),
-    "cancellation": ("혹시 해지하시려는 이유를 여쭤봐도 되겠습니까?",),
-    "port_out": ("혹시 옮기시려는 이유를 여쭤봐도 되겠습니까?",),
-}
-
-DETAILS: dict[str, tuple[str, ...]] = {
-    "default": (
-        "네, 지난주부터 계속 그래요.",
-        "그냥 빨리 처리됐으면 좋겠어요.",
-        "문자로 안내 받을 수 있을까요?",
-        "가능하면 오늘 안에 처리해 주세요.",
-    ),
-    "billing_dispute": (
-        "네, 명세서에 분명히 그렇게 나와 있어요.",
-        "앱으로 요금 조회해 보다가 알았어요.",
-        "{month} 거요. 자동이체로 이미 빠져나갔어요.",
-    ),
-    "network_quality": (
-        "집이 서울 한복판인데 5G가 안 잡혀요.",
-        "통화하다가 하루에 서너 번은 끊겨요.",
-    ),
-    "plan_change": ("데이터는 한 달에 한 20기가 정도 써요.", "가족이랑 데이터 쉐어링도 되나요?"),
-    "cancellation": ("위약금이랑 남은 할부금 합치면 얼마예요?",),
-    "port_out": ("{competitor}에서는 한 달에 만 원은 더 싸다던데요.",),
-}
-
-AGENT_ANSWERS: dict[str, tuple[str, ...]] = {
-    "default": (
-        "네, 요청하신 내용 처리해 드렸습니다. 완료 문자를 보내 드리겠습니다.",
-        "확인해 보니 고객님 요청은 바로 처리 가능합니다. 진행해 드리겠습니다.",
-        "해당 내용은 문자로 자세히 안내해 드리겠습니다.",
-    ),
-    "network_quality": (
-        "불편을 드려 죄송합니다. 해당 지역 품질 점검을 접수했습니다. 기술팀에서 연락드리겠습니다.",
-    ),
-    "cancellation": (
-        "해지 시 위약금과 잔여 할부금은 문자로 안내해 드리겠습니다. "
-        "해지는 대리점 방문 또는 본인 인증 후 가능합니다.",
-    ),
-    "port_out": (
-        "번호이동은 이동하실 통신사에서 신청하시면 됩니다. 예상 위약금은 문자로 보내 드리겠습니다.",
-    ),
-    "roaming": (
-        "baro 로밍 데이터 요금제는 하루 만 천 원부터 이용 가능합니다. 신청 도와드리겠습니다.",
-    ),
 }

@@ -162,11 +162,12 @@ class SqlCallStore:
 def _churn_flags(session: Session, stmt: Select[ChurnFlag]) -> list[ChurnFlagView]:
     rows = list(session.scalars(stmt))
     call_ids = [row.call_id for row in rows]
-    customers = dict(
-        session.execute(select(Call.call_id, Call.customer_id).where(Call.call_id.in_(call_ids)))
-        .tuples()
-        .all()
-    )
+    customers = {
+        call_id: customer_id
+        for call_id, customer_id in session.execute(
+            select(Call.call_id, Call.customer_id).where(Call.call_id.in_(call_ids))
+        )
+    }
     offers: dict[str, list[str]] = {}
     for call_id, code in session.execute(
         select(RetentionOffer.call_id, RetentionOffer.offer_code)

@@ -32,7 +32,14 @@ from services.db.models import (
     SummaryRow,
     UtteranceRow,
 )
-from services.schemas import CallEnded, CallInsight, CallStarted, CallSummary, Utterance
+from services.schemas import (
+    CallEnded,
+    CallInsight,
+    CallStarted,
+    CallSummary,
+    DisputeDecision,
+    Utterance,
+)
 
 RETENTION_OFFER_ACTION = "retention_offer:"
 """Prefix of an insight action that proposes a retention offer: `retention_offer:<code>`."""
@@ -106,12 +113,12 @@ def record_insight(session: Session, *, insight: CallInsight) -> bool:
     if insight.churn_flag:
         _record_churn_flag(session, insight=insight)
     if insight.dispute is not None:
-        _record_dispute(session, insight=insight)
+        _record_dispute(session, insight=insight, decision=insight.dispute)
     for action in insight.actions:
         if action.startswith(RETENTION_OFFER_ACTION):
             offer = {
                 "call_id": insight.call_id,
-                "offer_code": action[len(RETENTION_OFFER_ACTION) :],
+                "offer_code": action[len(RETENTION_OFFER_ACTION) :][:64],
                 "utterance_seq": insight.utterance_seq,
                 "offered_at": insight.occurred_at,
             }
@@ -177,9 +184,7 @@ def _record_churn_flag(session: Session, *, insight: CallInsight) -> None:
     )
 
 
-def _record_dispute(session: Session, *, insight: CallInsight) -> None:
-    decision = insight.dispute
-    assert decision is not None
+def _record_dispute(session: Session, *, insight: CallInsight, decision: DisputeDecision) -> None:
     key = decision.idempotency_key or (
         f"{insight.call_id}:{decision.rule}:{decision.invoice_id or '-'}"
     )

@@ -54,8 +54,9 @@ def test_turns_are_korean_and_well_formed(calls: list[ScriptedCall]) -> None:
         assert call.turns[0].speaker is Speaker.AGENT
         assert all(HANGUL.search(t.text) for t in call.turns)
         assert all("{" not in t.text and "}" not in t.text for t in call.turns)
-        first = call.customer_turns()[0]
+        first = next(t for t in call.turns if t.intent is not None)
         assert first.intent is call.truth.primary_intent
+        assert call.turns.index(first) in (1, 3), "the intent comes first or right after a prompt"
         raised = [t.intent for t in call.turns if t.intent is not None]
         assert raised == call.truth.expected_intents
 
@@ -70,6 +71,7 @@ def test_truth_matches_scenario(calls: list[ScriptedCall]) -> None:
             call.scenario is Scenario.BILLING_DISPUTE
         )
     assert any(len(c.truth.expected_intents) == 2 for c in calls), "some calls are multi-intent"
+    assert any(c.turns[1].intent is None for c in calls), "some callers open vaguely"
 
 
 def test_disputes_agree_with_world(world: SyntheticWorld, calls: list[ScriptedCall]) -> None:

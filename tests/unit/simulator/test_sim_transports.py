@@ -44,7 +44,11 @@ def test_kafka_transcript_mode_redacts_and_counts() -> None:
     publisher = FakePublisher()
     transport = KafkaTransport(publisher, redact=lambda text: "[REDACTED]")  # type: ignore[arg-type]
     segments = text_timeline(call)
-    n = asyncio.run(send_transcript(transport, call.call_id, call.customer_id, segments))
+    marked: list[int] = []
+    n = asyncio.run(
+        send_transcript(transport, call.call_id, call.customer_id, segments, on_sent=marked.append)
+    )
+    assert marked == list(range(n))
     asyncio.run(transport.flush())
     kinds = [type(m) for _, m in publisher.sent]
     assert kinds == [CallStarted, *[Utterance] * n, CallEnded]
@@ -100,3 +104,24 @@ def test_http_transport_paths_and_bodies() -> None:
     assert audio.url.params["channel"] == "agent" and audio.url.params["last"] == "true"
     assert audio.content == b"\x01\x00" * 4
     assert b'"speaker":"customer"' in seen[1].content.replace(b" ", b"")
+
+
+def test_send_audio_interleaves_channels_in_time_order() -> None:
+    import numpy as np
+
+    from simulator import CallAudio, send_audio
+
+    audio = CallAudio(
+        sample_rate=8000,
+        channels={s: np.arange(8000, dtype=np.int16) for s in (Speaker.CUSTOMER, Speaker.AGENT)},
+        segments=[],
+    )
+    publisher = FakePublisher()
+    transport = KafkaTransport(publisher, redact=None)  # type: ignore[arg-type]
+    sent = asyncio.run(send_audio(transport, "c9", "C00001", audio, chunk_ms=250))
+    assert sent == 8
+    messages = [m for _, m in publisher.sent]
+    assert isinstance(messages[0], CallStarted)
+    chunks = [m for m in messages if isinstance(m, AudioChunk)]
+    assert [(c.channel, c.seq) for c in chunks[:2]] == [(Speaker.CUSTOMER, 0), (Speaker.AGENT, 0)]
+    assert [c.last for c in chunks if c.channel is Speaker.AGENT] == [False, False, False, True]

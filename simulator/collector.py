@@ -1,0 +1,93 @@
+"""Reads the system's output topics and timestamps every insight and summary per call."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from services.broker import make_consumer
+from services.config import KafkaSettings
+from services.schemas import CallInsight, CallSummary, DecodeError, Topic, decode
+
+__all__ = ["CallObservation", "OutputCollector"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CallObservation:
+    """What came out of the system for one call, with monotonic arrival times."""
+
+    insights: dict[int, tuple[CallInsight, float]] = field(default_factory=dict)
+    summary: tuple[CallSummary, float] | None = None
+
+
+class OutputCollector:
+    """A background consumer of calls.insights.v1 and calls.summaries.v1 in its own group."""
+
+    def __init__(self, bootstrap: str, kafka: KafkaSettings) -> None:
+        self._consumer = make_consumer(kafka, bootstrap, stage=f"loadtest-{uuid.uuid4().hex[:8]}")
+        self._consumer.subscribe([Topic.INSIGHTS.value, Topic.SUMMARIES.value])
+        self._calls: dict[str, CallObservation] = {}
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._stop = threading.Event()
+        self._assigned = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="output-collector", daemon=True)
+
+    def __enter__(self) -> OutputCollector:
+        self._thread.start()
+        if not self._assigned.wait(timeout=60):
+            raise TimeoutError("the result collector did not join its consumer group in 60 s")
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+        self._consumer.close()
+
+    def observation(self, call_id: str) -> CallObservation:
+        """A snapshot of one call's outputs so far."""
+        with self._lock:
+            seen = self._calls.get(call_id, CallObservation())
+            return CallObservation(dict(seen.insights), seen.summary)
+
+    def wait_for_summaries(self, call_ids: set[str], *, timeout_s: float) -> set[str]:
+        """Block until every call has a summary or the time is up; returns those still missing."""
+        deadline = time.monotonic() + timeout_s
+        with self._changed:
+            while True:
+                missing = {
+                    c for c in call_ids if self._calls.get(c, CallObservation()).summary is None
+                }
+                remaining = deadline - time.monotonic()
+                if not missing or remaining <= 0:
+                    return missing
+                self._changed.wait(timeout=min(remaining, 1.0))
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            batch = self._consumer.poll(timeout_ms=200)
+            if self._consumer.assignment():
+                self._assigned.set()
+            now = time.monotonic()
+            for partition, records in batch.items():
+                for record in records:
+                    self._record(partition.topic, record.value, now)
+
+    def _record(self, topic: str, value: bytes | None, now: float) -> None:
+        try:
+            message = decode(topic, value)
+        except DecodeError as exc:
+            log.warning("collector skipped an undecodable %s record: %s", topic, exc)
+            return
+        with self._changed:
+            seen = self._calls.setdefault(message.call_id, CallObservation())
+            if isinstance(message, CallInsight):
+                seen.insights.setdefault(message.utterance_seq, (message, now))
+            elif isinstance(message, CallSummary) and seen.summary is None:
+                seen.summary = (message, now)
+            self._changed.notify_all()

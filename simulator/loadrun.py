@@ -1,0 +1,128 @@
+"""Plays planned calls through transports and scores what the system concluded.
+
+Pure scheduling and scoring live here; the transports and the output collector do the I/O.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from services.schemas import CallInsight, Intent, Speaker
+from simulator.audio import CallAudio
+from simulator.collector import CallObservation
+from simulator.report import CallResult
+from simulator.scenarios import ScriptedCall
+from simulator.timeline import text_timeline
+from simulator.transports import CallTransport, send_audio, send_transcript
+
+__all__ = ["Mode", "PlannedCall", "SentCall", "play_calls", "score_call"]
+
+
+class Mode(StrEnum):
+    """How a call enters the system."""
+
+    AUDIO = "audio"
+    KAFKA_TEXT = "kafka-text"
+    HTTP_TEXT = "http-text"
+
+
+@dataclass(frozen=True)
+class PlannedCall:
+    """A call, how it is sent, and when (seconds after the run starts)."""
+
+    call: ScriptedCall
+    mode: Mode
+    start_at_s: float
+
+
+@dataclass
+class SentCall:
+    """Monotonic times at which a call's events left the simulator."""
+
+    planned: PlannedCall
+    utterance_sent: dict[int, float] = field(default_factory=dict)
+    ended_at: float = 0.0
+    audio_s: float = 0.0
+
+
+async def play_calls(
+    plans: Sequence[PlannedCall],
+    transports: Mapping[Mode, CallTransport],
+    *,
+    render_audio: Callable[[ScriptedCall], CallAudio],
+    realtime: float,
+) -> list[SentCall]:
+    """Send every planned call at its start time, concurrently; returns the send times."""
+    started = time.monotonic()
+
+    async def play(plan: PlannedCall) -> SentCall:
+        await asyncio.sleep(max(0.0, started + plan.start_at_s - time.monotonic()))
+        sent = SentCall(plan)
+        transport = transports[plan.mode]
+        call = plan.call
+
+        def mark(seq: int) -> None:
+            sent.utterance_sent[seq] = time.monotonic()
+
+        if plan.mode is Mode.AUDIO:
+            audio = await asyncio.to_thread(render_audio, call)
+            sent.audio_s = max(len(pcm) for pcm in audio.channels.values()) / audio.sample_rate
+            await send_audio(transport, call.call_id, call.customer_id, audio, realtime=realtime)
+        else:
+            segments = text_timeline(call)
+            await send_transcript(
+                transport, call.call_id, call.customer_id, segments, realtime=realtime, on_sent=mark
+            )
+        await transport.flush()
+        sent.ended_at = time.monotonic()
+        return sent
+
+    return list(await asyncio.gather(*(play(plan) for plan in plans)))
+
+
+def found_intent(insights: Sequence[CallInsight]) -> Intent | None:
+    """The first definite intent the system saw in the call (what the caller came for)."""
+    ordered = sorted(insights, key=lambda insight: insight.utterance_seq)
+    for insight in ordered:
+        if insight.intent is not Intent.OTHER:
+            return insight.intent
+    return ordered[0].intent if ordered else None
+
+
+def score_call(sent: SentCall, seen: CallObservation) -> CallResult:
+    """Compare one call's outputs with its ground truth."""
+    call, truth = sent.planned.call, sent.planned.call.truth
+    insights = [insight for insight, _ in seen.insights.values()]
+    disputes = [i.dispute for i in sorted(insights, key=lambda i: i.utterance_seq) if i.dispute]
+    summary = seen.summary[0] if seen.summary else None
+    decision = (
+        summary.dispute if summary and summary.dispute else (disputes[-1] if disputes else None)
+    )
+    latencies: dict[str, list[float]] = {}
+    customer_seqs = {seq for seq, turn in enumerate(call.turns) if turn.speaker is Speaker.CUSTOMER}
+    for seq, (_, arrived) in seen.insights.items():
+        if seq in sent.utterance_sent and seq in customer_seqs:
+            latencies.setdefault("utterance→insight", []).append(
+                (arrived - sent.utterance_sent[seq]) * 1000
+            )
+    if seen.summary:
+        latencies["call end→summary"] = [(seen.summary[1] - sent.ended_at) * 1000]
+    expected = truth.expected_dispute
+    return CallResult(
+        call_id=call.call_id,
+        scenario=f"{call.scenario.value} ({sent.planned.mode.value})",
+        expected_intent=truth.primary_intent,
+        found_intent=found_intent(insights),
+        churn_expected=truth.churn_expected,
+        churn_flagged=any(i.churn_flag for i in insights),
+        expected_outcome=expected.outcome if expected else None,
+        found_outcome=decision.outcome if decision else None,
+        expected_credit_krw=expected.expected_credit_krw if expected else 0,
+        found_credit_krw=decision.amount_krw if decision else 0,
+        latencies_ms=latencies,
+        completed=summary is not None,
+    )

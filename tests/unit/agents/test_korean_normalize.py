@@ -1,0 +1,65 @@
+"""Spoken Korean numbers to written form, and the words that must not change."""
+
+from __future__ import annotations
+
+import pytest
+
+from agents.korean import normalize, parse_korean_number
+
+
+@pytest.mark.parametrize(
+    ("spoken", "written"),
+    [
+        ("삼만 이천 원", "32000원"),
+        ("만 원", "10000원"),
+        ("이십오일", "25일"),
+        ("칠월 이십일", "7월 20일"),
+        ("공일공 일이삼사 오육칠팔", "010-1234-5678"),
+        ("영일영에 일이삼사에 오육칠팔로 연락 주세요", "010-1234-5678로 연락 주세요"),
+        ("일오팔팔 일이삼사", "1588-1234"),
+        ("오 기가", "5기가"),
+        ("천오백원", "1500원"),
+        ("일억", "100000000"),
+        ("3만 2천 원", "32000원"),
+        ("이천이십사년 유월 십오일", "2024년 6월 15일"),
+        ("요금이 삼만 이천이에요", "요금이 32000이에요"),
+        ("이십일 일까지", "21일까지"),
+        ("삼 개월 약정", "3개월 약정"),
+        ("일 년 약정", "1년 약정"),
+        ("일 점 오 기가", "1.5기가"),
+        ("두 대 있어요", "2대 있어요"),
+        ("카드 끝자리 일이삼사요", "카드 끝자리 1234요"),
+        ("이번달요금이삼만원", "이번달요금이30000원"),
+        ("이월 십일", "2월 10일"),
+    ],
+)
+def test_spoken_numbers_are_written(spoken: str, written: str) -> None:
+    assert normalize(spoken) == written
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "이 요금", "일이 있어서", "사용", "만약", "오늘", "구독", "천천히", "이번 달", "일단",
+        "한 달 동안", "두 번 했어요", "사기가 의심돼요", "데이터 이월돼요", "이분이 가입했어요",
+        "천만에요", "이동통신", "사회", "구분", "이만 끊을게요", "이 일 때문에", "일시정지",
+        "이천에 살아요", "세대", "삼성 갤럭시", "백화점", "이 점 참고해 주세요", "공사 중",
+    ],
+)
+def test_ordinary_words_stay(text: str) -> None:
+    assert normalize(text) == text
+
+
+def test_normalize_is_stable_on_written_text() -> None:
+    text = "32000원 010-1234-5678 2024년 6월 15일 5G 프리미어"
+    assert normalize(text) == text
+    assert normalize(normalize("삼만 이천 원")) == "32000원"
+
+
+@pytest.mark.parametrize(
+    ("token", "value"),
+    [("삼만 이천", 32000), ("만", 10000), ("3만", 30000), ("32,000", 32000), ("천오백", 1500),
+     ("일억 이천만", 120000000), ("두", 2), ("영", 0), ("일이", None), ("사용", None), ("", None)],
+)
+def test_parse_korean_number(token: str, value: int | None) -> None:
+    assert parse_korean_number(token) == value
