@@ -7,6 +7,7 @@ import signal
 import threading
 from pathlib import Path
 from types import FrameType
+from typing import Annotated
 
 import typer
 
@@ -24,10 +25,11 @@ def register(app: typer.Typer) -> None:
 
 
 def worker(
-    stage: Stage = typer.Argument(..., help="asr | agent | sink"),
-    ready_file: Path | None = typer.Option(
-        None, help="touch this file once the consumer group has assigned partitions"
-    ),
+    stage: Annotated[Stage, typer.Argument(help="asr | agent | sink")],
+    ready_file: Annotated[
+        Path | None,
+        typer.Option(help="touch this file once the consumer group has assigned partitions"),
+    ] = None,
 ) -> None:
     """Run one stage as a member of its consumer group (scale out by starting more)."""
     settings = get_settings()
