@@ -4,7 +4,8 @@ Read tools look at billing data; money tools move money or ask a person to. Each
 has an allow-list, and credits are capped per credit, per call and per customer-day here,
 whatever a prompt or a model says. The public assistant chat can never issue a credit above
 `AgentSettings.chat_credit_limit_krw`; larger ones go to a supervisor. A supervisor-approved
-credit must carry its consumed ApprovalTicket, which binds key, customer and amount.
+credit must carry its consumed ApprovalTicket, which binds call, ledger key, customer and
+amount.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from agents.ports import (
     CreditLedger,
     CreditReceipt,
 )
+from agents.policies.disputes import approval_key
 from services.config.settings import AgentSettings
 from services.schemas import ConsentRecord, CustomerRecord, InvoiceRecord, PlanRecord, UsageRecord
 
@@ -131,13 +133,14 @@ class Tools:
                           lambda: self._billing.consents(customer_id))
 
     def request_approval(
-        self, *, customer_id: str, idempotency_key: str, amount_krw: int, reason: str
+        self, *, customer_id: str, credit_key: str, amount_krw: int, reason: str
     ) -> ApprovalTicket:
-        """Ask a supervisor to approve a credit (idempotent per proposal)."""
-        args = {"customer_id": customer_id, "idempotency_key": idempotency_key,
-                "amount_krw": amount_krw, "reason": reason}
+        """Ask a supervisor to approve the credit `credit_key` (idempotent per call)."""
+        key = approval_key(credit_key, self.call_id)
+        args = {"customer_id": customer_id, "idempotency_key": key, "amount_krw": amount_krw,
+                "reason": reason}
         return self._call("request_approval", args, lambda: self._approvals.request(
-            call_id=self.call_id, customer_id=customer_id, idempotency_key=idempotency_key,
+            call_id=self.call_id, customer_id=customer_id, idempotency_key=key,
             amount_krw=amount_krw, reason=reason))
 
     def issue_credit(
@@ -169,7 +172,9 @@ class Tools:
         if amount_krw <= 0:
             self._deny("issue_credit", "amount must be positive")
         if approval is not None:
-            if (approval.status != "consumed" or approval.idempotency_key != key
+            bound = (approval.idempotency_key == approval_key(key, self.call_id)
+                     and approval.call_id == self.call_id)
+            if (approval.status != "consumed" or not bound
                     or approval.customer_id != customer_id or approval.amount_krw != amount_krw):
                 self._deny("issue_credit", "approval does not match this credit")
             return

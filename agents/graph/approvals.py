@@ -18,6 +18,7 @@ from langgraph.types import Command
 from agents.graph.context import AgentContext
 from agents.graph.graph import AgentGraph
 from agents.graph.state import ApprovalWait, CallState
+from agents.policies.disputes import credit_key_of
 
 __all__ = ["approval_thread_id", "open_approval", "resume_approval"]
 
@@ -58,7 +59,7 @@ def resume_approval(
         # Opened lazily: the worker may have crashed between the decision and opening it.
         open_approval(graph, context, ApprovalWait(
             approval_id=approval_id, call_id=call_id, customer_id=ticket.customer_id,
-            idempotency_key=ticket.idempotency_key, amount_krw=ticket.amount_krw,
+            idempotency_key=credit_key_of(ticket.idempotency_key), amount_krw=ticket.amount_krw,
             invoice_id=None, reason="approved credit", status="pending", checks=0))
     snapshot = graph.get_state(config)
     if snapshot.interrupts:

@@ -30,7 +30,9 @@ __all__ = [
     "DisputeRule",
     "Finding",
     "PolicyVerdict",
+    "approval_key",
     "credit_key",
+    "credit_key_of",
     "evaluate_dispute",
     "find_anomalies",
     "select_invoice",
@@ -96,6 +98,21 @@ class PolicyVerdict:
 def credit_key(customer_id: str, line_id: str) -> str:
     """The ledger idempotency key: one credit per customer and invoice line, ever."""
     return f"credit:{customer_id}:{line_id}"
+
+
+def approval_key(credit_key: str, call_id: str) -> str:
+    """The approval's key: one request per call and proposal.
+
+    Two calls may each ask a supervisor about the same anomaly (an approval is bound to
+    the call that asked); both approved still credit once, because they share the ledger
+    key.
+    """
+    return f"{credit_key}@call={call_id}"
+
+
+def credit_key_of(approval_key: str) -> str:
+    """The ledger key an approval key was made from."""
+    return approval_key.rpartition("@call=")[0] or approval_key
 
 
 def find_anomalies(

@@ -9,11 +9,15 @@ from typing import Any, Protocol
 from services.schemas import Message, Topic
 
 
+class BackendUnavailable(RuntimeError):
+    """A backend (broker, database, model) could not do its part right now; retry later."""
+
+
 class EventPublisher(Protocol):
     """Puts ingested call events on Kafka; returns once the broker acknowledged them."""
 
     def publish(self, topic: Topic, message: Message) -> None:
-        """Send and wait for the acknowledgement."""
+        """Send and wait for the acknowledgement; raise BackendUnavailable if none came."""
         ...
 
     def healthy(self) -> bool:
@@ -59,14 +63,22 @@ class AssistantChat(Protocol):
     """The text assistant on the same agent graph."""
 
     def reply(self, *, session_id: str, customer_id: str, text: str) -> AsyncIterator[str]:
-        """Stream the reply in pieces; the input is already redacted."""
+        """Stream the reply in pieces; the input is already redacted.
+
+        Errors raised before the first piece become HTTP errors: ValueError when the
+        session belongs to another customer (409), BackendUnavailable (503).
+        """
         ...
 
 
 @dataclass
 class ApiBackends:
-    """Everything the routers use; owned by the app's lifespan."""
+    """Everything the routers use; owned by the app's lifespan.
+
+    `chat` is None when the assistant could not be built; `chat_unavailable` says why.
+    """
 
     publisher: EventPublisher
     read_model: CallReadModel
     chat: AssistantChat | None = None
+    chat_unavailable: str | None = None

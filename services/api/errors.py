@@ -8,14 +8,24 @@ Exception tree:
     ├── Forbidden            -> 403
     ├── RateLimited          -> 429
     ├── PayloadTooLarge      -> 413
+    ├── UnsupportedMedia     -> 415
     └── Unavailable          -> 503
+Also mapped here: request validation (422, one {"field", "reason"} per problem),
+BackendUnavailable from a port (503) and Starlette's own HTTP errors (404 route, 405).
 """
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from services.api.backends import BackendUnavailable
+
+log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
@@ -24,9 +34,10 @@ class ApiError(Exception):
     status_code = 400
     code = "bad_request"
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, *, retry_after_s: int | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.retry_after_s = retry_after_s
 
 
 class NotFound(ApiError):
@@ -71,6 +82,13 @@ class PayloadTooLarge(ApiError):
     code = "payload_too_large"
 
 
+class UnsupportedMedia(ApiError):
+    """The body's content type is not one this endpoint takes."""
+
+    status_code = 415
+    code = "unsupported_media_type"
+
+
 class Unavailable(ApiError):
     """A dependency (broker, database, model) is not ready."""
 
@@ -83,8 +101,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_api_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ApiError)
+        headers = None if exc.retry_after_s is None else {"Retry-After": str(exc.retry_after_s)}
         return JSONResponse(
-            status_code=exc.status_code, content={"error": exc.code, "detail": exc.detail}
+            status_code=exc.status_code,
+            content={"error": exc.code, "detail": exc.detail},
+            headers=headers,
         )
 
     async def on_validation_error(_: Request, exc: Exception) -> JSONResponse:
@@ -98,5 +119,31 @@ def install_error_handlers(app: FastAPI) -> None:
             content={"error": "invalid_request", "detail": problems},
         )
 
+    async def on_backend_unavailable(_: Request, exc: Exception) -> JSONResponse:
+        log.warning("backend unavailable: %s", exc)
+        return JSONResponse(
+            status_code=503,
+            content={"error": "unavailable", "detail": f"잠시 후 다시 시도해 주세요 ({exc})"},
+            headers={"Retry-After": "1"},
+        )
+
+    async def on_http_error(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, HTTPException)
+        return JSONResponse(
+            status_code=exc.status_code,
+            content={"error": _HTTP_CODES.get(exc.status_code, "http_error"), "detail": exc.detail},
+            headers=exc.headers,
+        )
+
     app.add_exception_handler(ApiError, on_api_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(BackendUnavailable, on_backend_unavailable)
+    app.add_exception_handler(HTTPException, on_http_error)
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -34,6 +35,10 @@ class TokenBucket:
             self._state[key] = (tokens - 1.0, now)
             return True
 
+    def seconds_per_token(self) -> int:
+        """Whole seconds until one more token refills (for a Retry-After header)."""
+        return max(1, math.ceil(60.0 / self.per_minute))
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -59,7 +64,10 @@ class KeyAuthority:
             raise Forbidden(f"이 키에는 '{scope}' 권한이 없습니다 (scope '{scope}' required)")
         key_id = presented[:4] + "…"
         if not self._limiter.take(presented):
-            raise RateLimited("요청이 너무 많습니다. 잠시 후 다시 시도해 주세요 (rate limit)")
+            raise RateLimited(
+                "요청이 너무 많습니다. 잠시 후 다시 시도해 주세요 (rate limit)",
+                retry_after_s=self._limiter.seconds_per_token(),
+            )
         return Principal(key_id=key_id, scopes=scopes)
 
 

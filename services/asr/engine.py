@@ -41,8 +41,13 @@ class DecodeOptions:
 
     language: str | None = "ko"
     beam_size: int = 1
-    # Retry at higher temperature only when greedy output loops or is unsure.
-    temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8)
+    # One sampled retry when greedy output loops or is unsure. Whisper's default ladder of
+    # five temperatures costs up to 5x on unclear phone audio and rarely helps; the
+    # hallucination filter drops what still loops.
+    temperatures: tuple[float, ...] = (0.0, 0.4)
+    # Cap decoded tokens by audio length so a repetition loop stops early (Korean speech
+    # needs well under 15 tokens per second); None = Whisper's 448 per 30 s window.
+    max_tokens_per_second: float | None = 15.0
     compression_ratio_threshold: float = 2.4
     log_prob_threshold: float = -1.0
     no_speech_threshold: float = 0.6
@@ -144,6 +149,7 @@ class FasterWhisperEngine:
             condition_on_previous_text=False,  # stops one hallucination from seeding the next
             initial_prompt=options.initial_prompt,
             vad_filter=options.vad_filter,
+            max_new_tokens=_token_cap(len(audio) / WHISPER_RATE, options.max_tokens_per_second),
         )
         decoded = tuple(
             TranscriptSegment(
@@ -233,6 +239,12 @@ class TransformersEngine:
             for c in chunks
         )
         return Transcript(segments, options.language or "", duration)
+
+
+def _token_cap(duration_s: float, per_second: float | None) -> int | None:
+    if per_second is None or duration_s > 30.0:
+        return None  # several 30 s windows: the cap would apply to each one anyway
+    return min(int(duration_s * per_second) + 16, 440)
 
 
 def _optional_import(module: str, pip_name: str) -> Any:

@@ -14,6 +14,17 @@ from services.config import get_settings
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
     app.command("broker")(broker)
+    app.command("topics")(create_topics)
+
+
+def create_topics() -> None:
+    """Create every topic and DLQ on the Kafka at KCALL_KAFKA_BOOTSTRAP (idempotent), then exit."""
+    settings = get_settings()
+    if not settings.kafka.bootstrap:
+        typer.echo("KCALL_KAFKA_BOOTSTRAP is not set: nothing to create topics on", err=True)
+        raise typer.Exit(2)
+    created = ensure_topics(settings.kafka, settings.kafka.bootstrap)
+    typer.echo(f"{len(created)} topics created on {settings.kafka.bootstrap}")
 
 
 def broker(

@@ -76,10 +76,15 @@ def demo(
         settings = with_database(settings, f"sqlite:///{(run_dir / 'kcall.db').resolve()}")
     console = Console()
     console.print(f"[bold]kcall demo[/]: {n_calls} calls ({n_audio} audio, {http} via HTTP API)")
+    sim = settings.simulator
+    world = generate_world(seed=sim.seed, customers=sim.customers)
+    scripted = generate_calls(
+        world, seed=sim.seed, n=n_calls, auto_credit_limit_krw=settings.agent.auto_credit_limit_krw
+    )
     outcome = run_demo(
         settings,
         run_dir=run_dir,
-        n_calls=n_calls,
+        scripted=scripted,
         n_audio=n_audio,
         n_http=http,
         speed=speed,
@@ -100,20 +105,17 @@ def run_demo(
     settings: Settings,
     *,
     run_dir: Path,
-    n_calls: int,
+    scripted: list[ScriptedCall],
     n_audio: int,
     n_http: int,
     speed: float,
     arrival_s: float,
     timeout_s: float,
 ) -> DemoOutcome:
-    """Run the demo and return per-call results (used by `kcall demo` and the e2e test)."""
-    sim = settings.simulator
-    world = generate_world(seed=sim.seed, customers=sim.customers)
-    scripted = generate_calls(
-        world, seed=sim.seed, n=n_calls, auto_credit_limit_krw=settings.agent.auto_credit_limit_krw
+    """Run calls of the seeded world through a fresh stack; per-call results (demo and e2e)."""
+    plans = plan_calls(
+        scripted, n_audio=n_audio, n_http=n_http, arrival_s=arrival_s, seed=settings.simulator.seed
     )
-    plans = plan_calls(scripted, n_audio=n_audio, n_http=n_http, arrival_s=arrival_s, seed=sim.seed)
     with local_stack(settings, run_dir=run_dir) as stack:
         started = time.monotonic()
         sent, collector_results = asyncio.run(_drive(stack, plans, speed, timeout_s))

@@ -40,7 +40,7 @@ def act(state: CallState, runtime: Runtime[AgentContext]) -> CallState:
             outcome = DisputeOutcome.PENDING_APPROVAL
     if outcome is DisputeOutcome.PENDING_APPROVAL and verdict["idempotency_key"]:
         ticket = tools.request_approval(
-            customer_id=state.get("customer_id", ""), idempotency_key=verdict["idempotency_key"],
+            customer_id=state.get("customer_id", ""), credit_key=verdict["idempotency_key"],
             amount_krw=verdict["amount_krw"], reason=f"{verdict['rule']}: {verdict['note']}")
         approval_id = ticket.approval_id
         notes.append(note(state, "act", f"approval_requested:{ticket.approval_id}"))

@@ -15,6 +15,7 @@ from langgraph.types import interrupt
 from agents.graph.context import AgentContext
 from agents.graph.nodes._common import tools_for
 from agents.graph.state import ApprovalWait, CallState, DisputeState
+from agents.policies.disputes import approval_key
 from agents.tools import ToolChannel, ToolPolicyViolation
 from services.schemas import DisputeOutcome
 
@@ -43,9 +44,10 @@ def settle_approval(state: CallState, runtime: Runtime[AgentContext]) -> CallSta
         return {}
     store = runtime.context.approvals
     ticket = store.get(wait["approval_id"])
+    expected = (wait["call_id"], wait["customer_id"],
+                approval_key(wait["idempotency_key"], wait["call_id"]), wait["amount_krw"])
     if ticket is None or (ticket.call_id, ticket.customer_id, ticket.idempotency_key,
-                          ticket.amount_krw) != (wait["call_id"], wait["customer_id"],
-                                                 wait["idempotency_key"], wait["amount_krw"]):
+                          ticket.amount_krw) != expected:
         return {"approval": {**wait, "status": "invalid"}}
     if ticket.status == "approved" and store.consume(ticket.approval_id):
         ticket = store.get(ticket.approval_id) or ticket
