@@ -17,6 +17,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from agents.policies.disputes import approval_key
 from agents.ports import (
     ApprovalStore,
     ApprovalTicket,
@@ -25,7 +26,6 @@ from agents.ports import (
     CreditLedger,
     CreditReceipt,
 )
-from agents.policies.disputes import approval_key
 from services.config.settings import AgentSettings
 from services.schemas import ConsentRecord, CustomerRecord, InvoiceRecord, PlanRecord, UsageRecord
 

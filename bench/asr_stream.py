@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -180,6 +181,8 @@ def main() -> None:
         "pacing": "real time, 200 ms chunks, one synchronous worker, 8 kHz G.711 input",
         "asr": {"engine": engine.name, "threads": settings.asr.threads,
                 "compute_type": settings.asr.compute_type, "beam_size": settings.asr.beam_size},
+        "load_average_1m_at_end": os.getloadavg()[0],
+        "cpus": os.cpu_count(),
         "details": details,
     }
     print("RESULT " + json.dumps(result, ensure_ascii=False), flush=True)

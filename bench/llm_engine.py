@@ -25,7 +25,7 @@ from enum import StrEnum
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from services.config import Settings
 from services.llm import ChatMessage, EmbeddedLlmServer, OpenAICompatibleClient
@@ -89,8 +89,16 @@ class IntentChoice(BaseModel):
     confident: bool
 
 
+class Service(StrEnum):
+    RINGBACK_TONE = "ringback_tone"
+    ROAMING = "roaming"
+    DATA = "data"
+    MICROPAYMENT = "micropayment"
+    OTHER = "other"
+
+
 class ChargeClaim(BaseModel):
-    service: str = Field(max_length=20)
+    service: Service
     amount_krw: int
     times_charged: int
     consented: bool
@@ -99,6 +107,10 @@ class ChargeClaim(BaseModel):
 class Claim(BaseModel):
     intent: Intent
     charge: ChargeClaim
+
+
+class FreeText(BaseModel):
+    note: str
 
 
 def messages(system: str, user: str) -> list[ChatMessage]:
@@ -150,10 +162,29 @@ async def decode(client: OpenAICompatibleClient) -> dict[str, float]:
     }
 
 
+async def grammar_cost(client: OpenAICompatibleClient) -> dict[str, float]:
+    """Milliseconds per output token: free decoding vs. a schema with one free-text string.
+
+    llama-cpp-python applies the JSON grammar to all 262k candidate tokens before top-k at
+    every step, so free-text string fields cost far more per token than enums or numbers.
+    """
+    prompt = messages(SYSTEM_KO, TASKS["claim_extraction"]["ko"])
+    await client.chat(prompt, max_tokens=1)  # both timed requests then reuse the cached prompt
+    free = await client.chat(prompt, max_tokens=8)
+    schema = FreeText.model_json_schema()
+    constrained = await client.chat(prompt, max_tokens=8, json_schema=schema)
+    per_token = {
+        "unconstrained_ms_per_token": free.latency_ms / max(1, free.usage.completion_tokens),
+        "free_string_schema_ms_per_token": constrained.latency_ms
+        / max(1, constrained.usage.completion_tokens),
+    }
+    return {k: round(v, 1) for k, v in per_token.items()}
+
+
 async def latency_by_type(client: OpenAICompatibleClient) -> dict[str, dict[str, float]]:
     plans: dict[str, tuple[type[BaseModel] | None, int]] = {
         "intent_choice": (IntentChoice, 24),
-        "claim_extraction": (Claim, 64),
+        "claim_extraction": (Claim, 48),
         "summary": (None, 96),
         "chat_reply": (None, 64),
     }
@@ -205,6 +236,7 @@ async def main() -> None:
         async with OpenAICompatibleClient(llm, base_url=server.base_url) as client:
             engine = await prefill(client)
             engine.update(await decode(client))
+            engine.update(await grammar_cost(client))
             latency = await latency_by_type(client)
             tokens = await korean_tokens(root)
     ko_total = sum(t["ko"] for t in tokens.values())

@@ -79,7 +79,7 @@ class AsrHandler:
     """StageHandler for `calls.audio.v1` -> `calls.transcripts.v1`."""
 
     name = "asr"
-    sources = (Topic.AUDIO,)
+    sources: tuple[Topic, ...] = (Topic.AUDIO,)
 
     def __init__(
         self,

@@ -35,11 +35,10 @@ def stage_handler(stage: Stage, settings: Settings) -> Iterator[StageHandler]:
         finally:
             engine.dispose()
     else:
-        from pipelines.agent import AgentHandler
         from pipelines.bootstrap import build_agent_runtime
 
         with build_agent_runtime(settings, llm_base_url=settings.llm.base_url) as runtime:
-            yield AgentHandler(runtime)
+            yield runtime.handler()
 
 
 def _asr_handler(settings: Settings) -> StageHandler:

@@ -32,7 +32,8 @@ __all__ = ["IntentFeaturizer", "canonical_text", "char_text", "kiwi", "morpheme_
 _PUNCT = re.compile(r"[^\w\s]+")
 _SKIP_TAGS = frozenset({"SF", "SP", "SS", "SSO", "SSC", "SE", "SO", "SW", "SWK", "W_EMOJI"})
 _CONTENT_TAGS = frozenset({"NNG", "NNP", "NR", "VV", "VA", "XR", "MAG", "SL", "SH", "SN"})
-# Hesitations carry no intent; leaving them out keeps bigrams about the words around them.
+# Interjections: kept as unigrams ("네" alone is a backchannel, i.e. `other`), but left out
+# of bigrams so a filler between two words does not break their pair.
 _FILLER_TAGS = frozenset({"IC"})
 
 _kiwi: Kiwi | None = None
@@ -81,15 +82,22 @@ def morpheme_tokens(text: str) -> list[str]:
     features: list[str] = []
     for token in tokens:
         tag = token.tag.split("-")[0]
-        if tag in _SKIP_TAGS or tag in _FILLER_TAGS:
+        if tag in _SKIP_TAGS:
             continue
         lemma = token.lemma or token.form
         features.append(f"{lemma}/{tag}")
+        if tag in _FILLER_TAGS:
+            continue
         if tag in _CONTENT_TAGS:
             features.append(f"c:{lemma}")
         lemmas.append(lemma)
     features.extend(f"b:{left}_{right}" for left, right in zip(lemmas, lemmas[1:], strict=False))
     return features
+
+
+def _char_document(text: str) -> str:
+    """Spacing-free text between utterance-boundary marks, so one-syllable replies get n-grams."""
+    return f"<{char_text(text)}>"
 
 
 def _pretokenized(tokens: list[str]) -> list[str]:
@@ -144,14 +152,14 @@ class IntentFeaturizer:
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """One row per text; each block is L2-normalised, then weighted."""
         morph: Any = self._morph.transform([morpheme_tokens(text) for text in texts])
-        chars: Any = self._char.transform([char_text(text) for text in texts])
+        chars: Any = self._char.transform([_char_document(text) for text in texts])
         return self._stack(morph, chars)
 
     def fit_transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """Fit, then transform the same texts (each text is analysed once)."""
         self._lookup = None
         morph: Any = self._morph.fit_transform([morpheme_tokens(text) for text in texts])
-        chars: Any = self._char.fit_transform([char_text(text) for text in texts])
+        chars: Any = self._char.fit_transform([_char_document(text) for text in texts])
         return self._stack(morph, chars)
 
     def _stack(self, morph: Any, chars: Any) -> sparse.csr_matrix:
@@ -175,7 +183,7 @@ class IntentFeaturizer:
             )
         morph, chars = self._lookup
         counts_m = Counter(morpheme_tokens(text))
-        joined = char_text(text)
+        joined = _char_document(text)
         counts_c = Counter(
             joined[i : i + n] for n in range(2, 5) for i in range(len(joined) - n + 1)
         )

@@ -20,7 +20,7 @@ from agents.intents.training import TrainingConfig, TrainingReport, train_intent
 __all__ = ["CODE_VERSION", "DEFAULT_SEED", "load_or_train", "model_file", "train_and_store"]
 
 # Bump when features, the classifier or augmentation change: old files are then ignored.
-CODE_VERSION = "intent-fast-v1"
+CODE_VERSION = "intent-fast-v3"
 DEFAULT_SEED = 13
 
 _log = logging.getLogger(__name__)

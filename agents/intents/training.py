@@ -32,7 +32,7 @@ class TrainingConfig:
 
     noisy_copies: int = 2
     heldout_fraction: float = 0.15
-    c: float = 10.0
+    c: float = 1.0
     calibration_folds: int = 3
     noise: AsrNoise = field(default_factory=AsrNoise)
 

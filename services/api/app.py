@@ -11,6 +11,7 @@ from services.api.backends import ApiBackends
 from services.api.errors import install_error_handlers
 from services.api.routers import approvals, calls, chat, customers, dashboard, health, metrics
 from services.api.security import BodySizeLimit, KeyAuthority, TokenBucket
+from services.api.telemetry import RequestMetrics
 from services.config import Settings
 
 BackendsFactory = Callable[[Settings], AbstractContextManager[ApiBackends]]
@@ -44,4 +45,6 @@ def create_app(settings: Settings, *, backends: BackendsFactory | None = None) -
     for router in (health, calls, approvals, customers, chat, metrics, dashboard):
         app.include_router(router.router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_body_bytes)
+    # Added last, so it is outermost: 413s from the size limit are counted too.
+    app.add_middleware(RequestMetrics)
     return app

@@ -72,7 +72,12 @@ class KeyAuthority:
 
 
 class BodySizeLimit:
-    """Rejects bodies over `max_bytes` with 413 before the app reads them (ASGI middleware)."""
+    """Rejects bodies over `max_bytes` with 413 before the app reads them (ASGI middleware).
+
+    A declared Content-Length over the limit is refused at once. A chunked body is counted
+    as it arrives: past the limit the 413 goes out, the app is told the client left
+    (so it stops reading) and whatever it still tries to send is dropped.
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -88,24 +93,31 @@ class BodySizeLimit:
             await _reject(send, self.max_bytes)
             return
         received = 0
+        rejected = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, rejected
+            if rejected:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _TooLarge
+                    rejected = True
+                    await _reject(send, self.max_bytes)
+                    return {"type": "http.disconnect"}
             return message
 
+        async def guarded_send(message: Message) -> None:
+            if not rejected:
+                await send(message)
+
         try:
-            await self.app(scope, limited_receive, send)
-        except _TooLarge:
-            await _reject(send, self.max_bytes)
-
-
-class _TooLarge(Exception):
-    pass
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception:
+            # The app failed because we cut its body off; the 413 is already out.
+            if not rejected:
+                raise
 
 
 async def _reject(send: Send, max_bytes: int) -> None:

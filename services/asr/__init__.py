@@ -8,22 +8,20 @@ from services.asr.audio import (
     read_wav,
     resample,
 )
-from services.asr.engine import (
-    DecodeOptions,
-    EngineUnavailable,
-    FasterWhisperEngine,
-    OpenAIWhisperEngine,
-    SpeechEngine,
-    Transcript,
-    TranscriptSegment,
-    TransformersEngine,
-    load_engine,
-)
+from services.asr.engine import FasterWhisperEngine, load_engine
 from services.asr.hallucination import KNOWN_PHRASES, DropCounter, HallucinationFilter
 from services.asr.model import ModelNotAvailable, ensure_whisper_model, whisper_model_dir
+from services.asr.optional_engines import OpenAIWhisperEngine, TransformersEngine
 from services.asr.ordering import UtteranceOrderer
 from services.asr.sequencer import ChunkSequencer, Offer, SequencedChunk
 from services.asr.stream import ChannelStream, SampleRateChanged
+from services.asr.transcript import (
+    DecodeOptions,
+    EngineUnavailable,
+    SpeechEngine,
+    Transcript,
+    TranscriptSegment,
+)
 from services.asr.vad import (
     SileroStream,
     SpeechProbability,

@@ -7,7 +7,7 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from services.asr.engine import Transcript, TranscriptSegment
+from services.asr.transcript import Transcript, TranscriptSegment
 
 __all__ = ["KNOWN_PHRASES", "DropCounter", "HallucinationFilter"]
 

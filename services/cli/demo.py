@@ -21,6 +21,7 @@ from services.cli.stack import StackEndpoints, local_stack, with_database
 from services.config import Settings, get_settings
 from simulator import (
     CallResult,
+    CallTransport,
     HttpTransport,
     KafkaTransport,
     ScriptedCall,
@@ -154,7 +155,7 @@ async def _drive(
         OutputCollector(stack.bootstrap, settings.kafka) as collector,
     ):
         async with httpx.AsyncClient(base_url=stack.api_url or "", timeout=30) as client:
-            transports = {
+            transports: dict[Mode, CallTransport] = {
                 # Audio carries no text; the ASR stage redacts what it hears.
                 Mode.AUDIO: KafkaTransport(publisher, redact=None),
                 Mode.KAFKA_TEXT: KafkaTransport(publisher, redact=lambda t: redact(t).text),

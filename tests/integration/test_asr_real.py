@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from agents.korean.pii import redact
 from pipelines.asr import AsrHandler
 from pipelines.stage import Incoming, Outgoing
 from services.asr import DecodeOptions, FasterWhisperEngine, float_to_pcm16, read_wav, resample
@@ -66,7 +67,7 @@ def test_stage_streams_a_two_channel_phone_call(
     customer = _chunks("call-real-1", Speaker.CUSTOMER, degrade(customer_track, 16000, snr_db=25))
     agent = _chunks("call-real-1", Speaker.AGENT, degrade(agent_track, 16000, snr_db=25))
 
-    handler = AsrHandler(whisper_engine, lambda text: text, AsrSettings())
+    handler = AsrHandler(whisper_engine, lambda text: redact(text).text, AsrSettings())
     out: list[Outgoing] = []
     for offset, chunk in enumerate(c for pair in zip(customer, agent, strict=True) for c in pair):
         out += handler.handle(Incoming(chunk, 0, offset))

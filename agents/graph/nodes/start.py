@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from langgraph.runtime import Runtime
 
 from agents.graph.context import AgentContext
@@ -46,8 +44,3 @@ def start_call(state: CallState, runtime: Runtime[AgentContext]) -> CallState:
     update["churn_hits"] = [ChurnHitState(name=h.name, seq=h.seq, evidence=h.evidence)
                             for h in hits]
     return update
-
-
-def profile_date(value: str | None) -> date | None:
-    """A profile date back from its ISO form."""
-    return date.fromisoformat(value) if value else None

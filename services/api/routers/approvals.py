@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 
 from services.api.deps import BackendsDep, require
 from services.api.errors import Conflict, NotFound
-from services.api.schemas import ApprovalDecision
+from services.api.schemas import ID_PATTERN, ApprovalDecision
 from services.api.security import Principal
 from services.schemas import ApprovalDecided, Topic
 
@@ -18,19 +18,25 @@ Supervisor = Annotated[Principal, Depends(require("approvals"))]
 
 
 @router.get("")
-def pending(backends: BackendsDep, _: Supervisor) -> list[dict[str, Any]]:
+def pending(_: Supervisor, backends: BackendsDep) -> list[dict[str, Any]]:
     """Credits waiting for a decision."""
     return backends.read_model.pending_approvals()
 
 
 @router.post("/{approval_id}")
 def decide(
-    approval_id: str, body: ApprovalDecision, backends: BackendsDep, _: Supervisor
+    _: Supervisor,
+    approval_id: Annotated[str, Path(pattern=ID_PATTERN)],
+    body: ApprovalDecision,
+    backends: BackendsDep,
 ) -> dict[str, Any]:
     """Approve or reject; the decision is stored, then routed to the call's agent worker.
 
     The worker re-reads the approval from the database before any credit moves, so the
-    event only wakes the graph up; it carries no authority of its own.
+    event only wakes the graph up; it carries no authority of its own. Repeating the same
+    decision (same supervisor) is a retry: it answers the stored decision and sends the
+    event again (a lost event would leave the graph waiting). Any other second decision
+    is a 409.
     """
     try:
         approval = backends.read_model.decide_approval(
@@ -39,7 +45,7 @@ def decide(
     except LookupError as exc:
         raise NotFound(f"승인 요청 {approval_id}가 없습니다 (unknown approval)") from exc
     except ValueError as exc:
-        raise Conflict(f"이미 처리된 승인 요청입니다: {exc}") from exc
+        raise Conflict(f"이미 처리된 승인 요청입니다 (already decided: {exc})") from exc
     backends.publisher.publish(
         Topic.TRANSCRIPTS,
         ApprovalDecided(

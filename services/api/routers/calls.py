@@ -6,10 +6,12 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, status
+from starlette.concurrency import run_in_threadpool
 
 from agents.korean import redact
+from services.api.assistant import CHAT_THREAD_PREFIX
 from services.api.deps import BackendsDep, require
-from services.api.errors import ApiError, NotFound
+from services.api.errors import ApiError, NotFound, UnsupportedMedia
 from services.api.schemas import CALL_ID_PATTERN, Accepted, EndCall, StartCall, TranscriptLine
 from services.api.security import Principal
 from services.schemas import (
@@ -23,23 +25,40 @@ from services.schemas import (
 
 router = APIRouter(prefix="/v1/calls", tags=["calls"])
 
+_AUDIO_TYPES = {"application/octet-stream", "audio/l16", "audio/pcm"}
+
+
+def _writable_call_id(call_id: Annotated[str, Path(pattern=CALL_ID_PATTERN)]) -> str:
+    """A call id ingestion may write to: never an assistant chat session's thread."""
+    _refuse_chat_thread(call_id)
+    return call_id
+
+
+def _refuse_chat_thread(call_id: str) -> None:
+    if call_id.startswith(CHAT_THREAD_PREFIX):
+        reserved = f"'{CHAT_THREAD_PREFIX}'로 시작하는 통화 ID는 챗봇 세션용입니다"
+        raise ApiError(f"{reserved} (reserved call id prefix)")
+
+
 CallId = Annotated[str, Path(pattern=CALL_ID_PATTERN)]
+WritableCallId = Annotated[str, Depends(_writable_call_id)]
 Writer = Annotated[Principal, Depends(require("calls:write"))]
 Reader = Annotated[Principal, Depends(require("calls:read"))]
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED)
-def start_call(body: StartCall, backends: BackendsDep, _: Writer) -> Accepted:
+def start_call(_: Writer, body: StartCall, backends: BackendsDep) -> Accepted:
     """Open a call; the agent graph loads the customer."""
     call_id = body.call_id or f"api-{uuid.uuid4().hex[:16]}"
-    event = CallStarted(call_id=call_id, customer_id=body.customer_id, source=body.source)  # type: ignore[arg-type]
+    _refuse_chat_thread(call_id)
+    event = CallStarted(call_id=call_id, customer_id=body.customer_id, source=body.source)
     backends.publisher.publish(Topic.TRANSCRIPTS, event)
     return Accepted(call_id=call_id, message_id=event.message_id)
 
 
 @router.post("/{call_id}/utterances", status_code=status.HTTP_202_ACCEPTED)
 def add_utterance(
-    call_id: CallId, body: TranscriptLine, backends: BackendsDep, _: Writer
+    _: Writer, call_id: WritableCallId, body: TranscriptLine, backends: BackendsDep
 ) -> Accepted:
     """One transcript line; PII is redacted here, before anything is written."""
     if body.end_ms and body.end_ms < body.start_ms:
@@ -60,16 +79,21 @@ def add_utterance(
 
 @router.post("/{call_id}/audio", status_code=status.HTTP_202_ACCEPTED)
 async def add_audio(
-    call_id: CallId,
+    _: Writer,
+    call_id: WritableCallId,
     request: Request,
     backends: BackendsDep,
-    _: Writer,
     channel: Annotated[Speaker, Query()],
     seq: Annotated[int, Query(ge=0)],
     sample_rate: Annotated[int, Query(ge=8000, le=48000)] = 16000,
     last: Annotated[bool, Query()] = False,
 ) -> Accepted:
     """A chunk of PCM16 mono audio as the raw request body (application/octet-stream)."""
+    media = request.headers.get("content-type", "application/octet-stream").split(";")[0]
+    if media.strip().lower() not in _AUDIO_TYPES:
+        raise UnsupportedMedia(
+            f"오디오는 application/octet-stream 본문으로 보내 주세요 (got {media or 'none'})"
+        )
     pcm = await request.body()
     if len(pcm) % 2:
         raise ApiError("PCM16 본문의 바이트 수가 홀수입니다 (odd number of PCM16 bytes)")
@@ -78,12 +102,13 @@ async def add_audio(
     chunk = AudioChunk(
         call_id=call_id, seq=seq, channel=channel, sample_rate=sample_rate, pcm=pcm, last=last
     )
-    backends.publisher.publish(Topic.AUDIO, chunk)
+    # The acknowledgement wait blocks; keep it off the event loop.
+    await run_in_threadpool(backends.publisher.publish, Topic.AUDIO, chunk)
     return Accepted(call_id=call_id, message_id=chunk.message_id)
 
 
 @router.post("/{call_id}/end", status_code=status.HTTP_202_ACCEPTED)
-def end_call(call_id: CallId, body: EndCall, backends: BackendsDep, _: Writer) -> Accepted:
+def end_call(_: Writer, call_id: WritableCallId, body: EndCall, backends: BackendsDep) -> Accepted:
     """Close a text call (audio calls end with the `last` chunk of both channels)."""
     event = CallEnded(call_id=call_id, utterances=body.utterances, reason=body.reason)
     backends.publisher.publish(Topic.TRANSCRIPTS, event)
@@ -91,7 +116,7 @@ def end_call(call_id: CallId, body: EndCall, backends: BackendsDep, _: Writer) -
 
 
 @router.get("/{call_id}")
-def call_view(call_id: CallId, backends: BackendsDep, _: Reader) -> dict[str, Any]:
+def call_view(_: Reader, call_id: CallId, backends: BackendsDep) -> dict[str, Any]:
     """Timeline, insights and summary of a call."""
     view = backends.read_model.call_view(call_id)
     if view is None:
@@ -101,7 +126,7 @@ def call_view(call_id: CallId, backends: BackendsDep, _: Reader) -> dict[str, An
 
 @router.get("")
 def recent_calls(
-    backends: BackendsDep, _: Reader, limit: Annotated[int, Query(ge=1, le=200)] = 50
+    _: Reader, backends: BackendsDep, limit: Annotated[int, Query(ge=1, le=200)] = 50
 ) -> list[dict[str, Any]]:
     """Latest calls, newest first."""
     return backends.read_model.recent_calls(limit=limit)

@@ -238,9 +238,8 @@ class CallDriver:
 
     def __init__(self, graph: Any, context: AgentContext, *, call_id: str = "call-1",
                  customer_id: str = "C1", source: str = "voice") -> None:
-        from services.schemas import CallStarted
-
         from agents.graph import start_call
+        from services.schemas import CallStarted
 
         self.graph, self.context, self.call_id = graph, context, call_id
         self.seq = 0
@@ -249,9 +248,8 @@ class CallDriver:
                                                source=source))  # type: ignore[arg-type]
 
     def say(self, text: str, *, speaker: str = "customer") -> Any:
-        from services.schemas import Speaker, Utterance
-
         from agents.graph import handle_utterance
+        from services.schemas import Speaker, Utterance
 
         utterance = Utterance(call_id=self.call_id, seq=self.seq, speaker=Speaker(speaker),
                               text=text, start_ms=self.seq * 1000, end_ms=self.seq * 1000 + 900,
@@ -266,9 +264,8 @@ class CallDriver:
         return handle_utterance(self.graph, self.context, self.sent[seq])
 
     def end(self) -> Any:
-        from services.schemas import CallEnded
-
         from agents.graph import end_call
+        from services.schemas import CallEnded
 
         return end_call(self.graph, self.context,
                         CallEnded(call_id=self.call_id, utterances=self.seq))

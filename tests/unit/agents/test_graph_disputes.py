@@ -67,7 +67,8 @@ def test_same_anomaly_in_a_second_call_is_not_credited_twice() -> None:
     fakes = ports(world("overage_on_unlimited"))
     graph = build_graph(InMemorySaver())
     CallDriver(graph, fakes.context(), call_id="call-1").say("무제한인데 초과 요금이 나왔어요")
-    second = CallDriver(graph, fakes.context(), call_id="call-2").say("무제한인데 초과 요금이 또 나왔어요")
+    second = CallDriver(graph, fakes.context(), call_id="call-2").say(
+        "무제한인데 초과 요금이 또 나왔어요")
     assert second.insight.dispute.outcome is DisputeOutcome.CREDIT_ISSUED
     assert "credit_already_issued:12000" in second.insight.actions
     assert "이미" in second.insight.dispute.explanation

@@ -57,7 +57,8 @@ def test_morpheme_tokens_have_lemma_tag_content_and_bigrams() -> None:
     assert "소액/NNG" in tokens
     assert "c:결제" in tokens
     assert "b:소액_결제" in tokens
-    assert not any(token.endswith("/IC") for token in tokens), "fillers are dropped"
+    assert "어/IC" in tokens, "interjections stay as unigrams"
+    assert not any(t.startswith("b:") and "어" in t.split(":")[1].split("_") for t in tokens)
     assert not any(token.endswith("/SF") for token in tokens), "punctuation is dropped"
 
 

@@ -22,7 +22,9 @@ def test_import_contracts_hold() -> None:
 
 
 def test_ruff_is_clean() -> None:
-    result = _run(str(BIN / "ruff"), "check", "agents", "pipelines", "services", "simulator", "bench")
+    result = _run(
+        str(BIN / "ruff"), "check", "agents", "pipelines", "services", "simulator", "bench"
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 

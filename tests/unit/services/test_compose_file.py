@@ -21,7 +21,9 @@ def compose() -> dict[str, Any]:
 
 
 def _kcall_services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {name: svc for name, svc in compose["services"].items() if svc.get("image") == "kcall:latest"}
+    return {
+        name: svc for name, svc in compose["services"].items() if svc.get("image") == "kcall:latest"
+    }
 
 
 def test_every_kcall_command_exists(compose: dict[str, Any]) -> None:

@@ -1,0 +1,205 @@
+"""CallReadModel on the database layer: its read models as JSON, plus the calls overview.
+
+Customer names and phone numbers are masked here (김*준, 010-****-5678): a supervisor
+screen needs to recognise a customer, not to copy their number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import and_, func, select, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.api.backends import BackendUnavailable
+from services.db import (
+    ApprovalAlreadyDecided,
+    ApprovalNotFound,
+    ApprovalView,
+    SqlApprovalStore,
+    SqlCallStore,
+)
+from services.db.models import Approval, Call, ChurnFlag, Dispute, InsightRow, SummaryRow
+
+__all__ = ["SqlCallReadModel", "mask_name", "mask_phone"]
+
+_HEADLINE_CHARS = 80
+
+
+class SqlCallReadModel:
+    """Reads through SqlCallStore; approval decisions through SqlApprovalStore."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+        self._calls = SqlCallStore(sessions)
+        self._approvals = SqlApprovalStore(sessions)
+
+    def call_view(self, call_id: str) -> dict[str, Any] | None:
+        """Timeline, insights, summary, disputes and churn flag of one call."""
+        with _database_errors():
+            view = self._calls.call_view(call_id=call_id)
+        return None if view is None else view.model_dump(mode="json")
+
+    def recent_calls(self, *, limit: int) -> list[dict[str, Any]]:
+        """Latest calls with their main intent, live churn score, dispute and summary."""
+        with _database_errors(), self._sessions() as session:
+            calls = list(
+                session.scalars(
+                    select(Call)
+                    .order_by(Call.started_at.desc().nulls_last(), Call.call_id.desc())
+                    .limit(limit)
+                )
+            )
+            ids = [call.call_id for call in calls]
+            latest = _latest_insights(session, ids, substantive=False)
+            topical = _latest_insights(session, ids, substantive=True)
+            flagged = set(
+                session.scalars(select(ChurnFlag.call_id).where(ChurnFlag.call_id.in_(ids)))
+            )
+            outcomes = _latest_dispute_outcomes(session, ids)
+            summaries = dict(
+                session.execute(
+                    select(SummaryRow.call_id, SummaryRow.summary).where(
+                        SummaryRow.call_id.in_(ids)
+                    )
+                ).tuples()
+            )
+        rows = []
+        for call in calls:
+            last = latest.get(call.call_id)
+            main = topical.get(call.call_id) or last
+            rows.append(
+                {
+                    "call_id": call.call_id,
+                    "customer_id": call.customer_id,
+                    "source": call.source,
+                    "status": call.status,
+                    "started_at": call.started_at.isoformat() if call.started_at else None,
+                    "intent": main[0] if main else None,
+                    "churn_score": last[1] if last else None,
+                    "churn_flag": call.call_id in flagged,
+                    "dispute_outcome": outcomes.get(call.call_id),
+                    "summary_headline": _headline(summaries.get(call.call_id)),
+                }
+            )
+        return rows
+
+    def pending_approvals(self) -> list[dict[str, Any]]:
+        """Credits waiting for a supervisor, oldest first."""
+        with _database_errors():
+            views = self._calls.list_pending_approvals(limit=200)
+        return [view.model_dump(mode="json") for view in views]
+
+    def decide_approval(
+        self, approval_id: str, *, approve: bool, decided_by: str
+    ) -> dict[str, Any]:
+        """Store the decision once; the same decision by the same supervisor is a retry.
+
+        Raises:
+            LookupError: no such approval.
+            ValueError: it was already decided otherwise, or by someone else.
+        """
+        try:
+            with _database_errors():
+                ticket = self._approvals.decide_approval(
+                    approval_id=approval_id, approve=approve, decided_by=decided_by
+                )
+        except ApprovalNotFound as exc:
+            raise LookupError(approval_id) from exc
+        except ApprovalAlreadyDecided as exc:
+            raise ValueError(f"{exc.status}") from exc
+        if ticket.decided_by != decided_by:
+            raise ValueError(f"{ticket.status} by another supervisor")
+        with _database_errors(), self._sessions() as session:
+            row = session.get(Approval, approval_id)
+            assert row is not None  # decided a moment ago; approvals are never deleted
+            return ApprovalView.model_validate(row, from_attributes=True).model_dump(mode="json")
+
+    def churn_flags(self, *, limit: int) -> list[dict[str, Any]]:
+        """Flagged calls, newest first."""
+        with _database_errors():
+            flags = self._calls.list_churn_flags(limit=limit)
+        return [flag.model_dump(mode="json") for flag in flags]
+
+    def customer_view(self, customer_id: str) -> dict[str, Any] | None:
+        """Customer (masked), plan, recent invoices, credits, calls and churn flags."""
+        with _database_errors():
+            view = self._calls.customer_view(customer_id=customer_id)
+        if view is None:
+            return None
+        body = view.model_dump(mode="json")
+        body["customer"]["name"] = mask_name(view.customer.name)
+        body["customer"]["phone"] = mask_phone(view.customer.phone)
+        return body
+
+    def healthy(self) -> bool:
+        """Whether the database answers a trivial query."""
+        try:
+            with self._sessions() as session:
+                session.execute(text("SELECT 1"))
+        except DBAPIError:
+            return False
+        return True
+
+
+def mask_name(name: str) -> str:
+    """Keep the first and last character of a name (김민준 -> 김*준, 이준 -> 이*)."""
+    if len(name) <= 1:
+        return "*"
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def mask_phone(phone: str) -> str:
+    """Hide the middle block of a phone number (010-1234-5678 -> 010-****-5678)."""
+    digits = [i for i, ch in enumerate(phone) if ch.isdigit()]
+    if len(digits) < 7:
+        return "*" * len(phone)
+    hidden = set(digits[3:-4])
+    return "".join("*" if i in hidden else ch for i, ch in enumerate(phone))
+
+
+@contextmanager
+def _database_errors() -> Iterator[None]:
+    try:
+        yield
+    except DBAPIError as exc:
+        raise BackendUnavailable(f"database: {type(exc.orig).__name__}") from exc
+
+
+def _latest_insights(
+    session: Session, call_ids: list[str], *, substantive: bool
+) -> dict[str, tuple[str, float]]:
+    """Per call, the newest insight (`substantive`: the newest whose intent is not "other")."""
+    newest = select(InsightRow.call_id, func.max(InsightRow.utterance_seq).label("seq")).where(
+        InsightRow.call_id.in_(call_ids)
+    )
+    if substantive:
+        newest = newest.where(InsightRow.intent != "other")
+    last = newest.group_by(InsightRow.call_id).subquery()
+    rows = session.execute(
+        select(InsightRow.call_id, InsightRow.intent, InsightRow.churn_score).join(
+            last, and_(InsightRow.call_id == last.c.call_id, InsightRow.utterance_seq == last.c.seq)
+        )
+    )
+    return {call_id: (intent, score) for call_id, intent, score in rows.tuples()}
+
+
+def _latest_dispute_outcomes(session: Session, call_ids: list[str]) -> dict[str, str]:
+    rows = session.execute(
+        select(Dispute.call_id, Dispute.outcome)
+        .where(Dispute.call_id.in_(call_ids))
+        .order_by(Dispute.updated_at, Dispute.id)
+    )
+    return {call_id: outcome for call_id, outcome in rows}  # the newest wins
+
+
+def _headline(summary: str | None) -> str | None:
+    if not summary:
+        return None
+    first = summary.strip().split("\n", 1)[0]
+    return first if len(first) <= _HEADLINE_CHARS else first[: _HEADLINE_CHARS - 1] + "…"

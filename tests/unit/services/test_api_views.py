@@ -1,0 +1,196 @@
+"""Read routes, approvals, chat, health, metrics and the dashboard page on fake backends."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from services.schemas import ApprovalDecided, Topic
+from tests.fixtures.api import FakeBackends, FakeChat, fake_app
+
+READER = {"X-API-Key": "reader-key"}
+SUPER = {"X-API-Key": "super-key"}
+CHAT = {"X-API-Key": "chat-key"}
+
+
+def _client(fakes: FakeBackends) -> TestClient:
+    app, _ = fake_app(fakes)
+    return TestClient(app)
+
+
+def _pending(approval_id: str = "apr-1") -> dict[str, object]:
+    return {
+        "approval_id": approval_id,
+        "call_id": "call-0001",
+        "customer_id": "C00001",
+        "amount_krw": 45000,
+        "status": "pending",
+        "decided_by": None,
+    }
+
+
+def test_recent_calls_and_call_view() -> None:
+    fakes = FakeBackends()
+    with _client(fakes) as client:
+        calls = client.get("/v1/calls?limit=1", headers=READER)
+        view = client.get("/v1/calls/call-0001", headers=READER)
+        too_many = client.get("/v1/calls?limit=1000", headers=READER)
+    assert [c["call_id"] for c in calls.json()] == ["call-0002"]
+    assert view.json()["call"]["dispute_outcome"] == "credit_issued"
+    assert too_many.status_code == 422
+
+
+def test_unknown_call_and_customer_are_404() -> None:
+    with _client(FakeBackends()) as client:
+        call = client.get("/v1/calls/call-9999", headers=READER)
+        customer = client.get("/v1/customers/C99999", headers=READER)
+    assert call.status_code == customer.status_code == 404
+    assert call.json()["error"] == "not_found"
+
+
+def test_approval_decision_is_stored_once_and_wakes_the_graph() -> None:
+    fakes = FakeBackends()
+    fakes.read_model.approvals["apr-1"] = _pending()
+    with _client(fakes) as client:
+        queue = client.get("/v1/approvals", headers=SUPER)
+        first = client.post(
+            "/v1/approvals/apr-1", json={"approve": True, "supervisor": "김팀장"}, headers=SUPER
+        )
+        retry = client.post(
+            "/v1/approvals/apr-1", json={"approve": True, "supervisor": "김팀장"}, headers=SUPER
+        )
+        reverse = client.post(
+            "/v1/approvals/apr-1", json={"approve": False, "supervisor": "김팀장"}, headers=SUPER
+        )
+        someone_else = client.post(
+            "/v1/approvals/apr-1", json={"approve": True, "supervisor": "이과장"}, headers=SUPER
+        )
+        after = client.get("/v1/approvals", headers=SUPER)
+    assert [a["approval_id"] for a in queue.json()] == ["apr-1"]
+    assert first.status_code == 200 and first.json()["status"] == "approved"
+    assert retry.status_code == 200  # the same request again is a retry
+    assert reverse.status_code == someone_else.status_code == 409
+    assert reverse.json()["error"] == "conflict"
+    assert after.json() == []
+    assert fakes.read_model.approvals["apr-1"]["decided_by"] == "김팀장"
+    events = fakes.publisher.on(Topic.TRANSCRIPTS)
+    assert len(events) == 2  # the decision and its retry; no event for refused ones
+    assert all(isinstance(e, ApprovalDecided) and e.approved for e in events)
+    assert events[0].call_id == "call-0001"
+
+
+def test_unknown_approval_is_404_and_needs_the_scope() -> None:
+    with _client(FakeBackends()) as client:
+        unknown = client.post(
+            "/v1/approvals/apr-x", json={"approve": False, "supervisor": "김팀장"}, headers=SUPER
+        )
+        no_scope = client.get("/v1/approvals", headers=READER)
+    assert unknown.status_code == 404
+    assert no_scope.status_code == 403
+
+
+def test_churn_flags_and_customer_view() -> None:
+    fakes = FakeBackends()
+    fakes.read_model.flags = [{"call_id": "call-0002", "score": 0.82}]
+    fakes.read_model.customers["C00001"] = {"customer": {"customer_id": "C00001"}}
+    with _client(fakes) as client:
+        flags = client.get("/v1/churn-flags", headers=READER)
+        customer = client.get("/v1/customers/C00001", headers=READER)
+    assert flags.json() == [{"call_id": "call-0002", "score": 0.82}]
+    assert customer.json()["customer"]["customer_id"] == "C00001"
+
+
+def test_chat_streams_server_sent_events_of_redacted_input() -> None:
+    fakes = FakeBackends(chat=FakeChat(["첫 문장입니다.", "둘째 줄\n셋째 줄"]))
+    with _client(fakes) as client:
+        response = client.post(
+            "/v1/chat/s-1/messages",
+            json={"customer_id": "C00001", "text": "제 번호 010-1234-5678 요금 알려 주세요"},
+            headers=CHAT,
+        )
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    assert response.text == (
+        "data: 첫 문장입니다.\n\ndata: 둘째 줄\ndata: 셋째 줄\n\nevent: done\ndata: \n\n"
+    )
+    assert fakes.chat is not None
+    assert fakes.chat.asked[0]["text"] == "제 번호 [전화번호] 요금 알려 주세요"
+
+
+def test_chat_session_of_another_customer_is_409() -> None:
+    fakes = FakeBackends(chat=FakeChat())
+    with _client(fakes) as client:
+        mine = client.post(
+            "/v1/chat/s-1/messages", json={"customer_id": "C00001", "text": "안녕"}, headers=CHAT
+        )
+        theirs = client.post(
+            "/v1/chat/s-1/messages", json={"customer_id": "C00002", "text": "안녕"}, headers=CHAT
+        )
+    assert mine.status_code == 200
+    assert theirs.status_code == 409
+
+
+def test_chat_is_503_with_the_reason_when_not_configured() -> None:
+    fakes = FakeBackends(chat=None, chat_unavailable="intent model missing")
+    with _client(fakes) as client:
+        response = client.post(
+            "/v1/chat/s-1/messages", json={"customer_id": "C00001", "text": "안녕"}, headers=CHAT
+        )
+    assert response.status_code == 503
+    assert "intent model missing" in response.json()["detail"]
+
+
+def test_chat_session_id_leaves_room_for_the_thread_prefix() -> None:
+    fakes = FakeBackends(chat=FakeChat())
+    with _client(fakes) as client:
+        response = client.post(
+            f"/v1/chat/{'s' * 60}/messages",
+            json={"customer_id": "C00001", "text": "안녕"},
+            headers=CHAT,
+        )
+    assert response.status_code == 422
+
+
+def test_health_and_readiness() -> None:
+    fakes = FakeBackends()
+    with _client(fakes) as client:
+        live = client.get("/healthz")
+        ready = client.get("/readyz")
+        fakes.read_model.down = True
+        db_down = client.get("/readyz")
+        fakes.read_model.down = False
+        fakes.publisher.down = True
+        broker_down = client.get("/readyz")
+    assert live.json() == {"status": "ok"}
+    assert ready.status_code == 200
+    assert ready.json()["checks"] == {"broker": True, "database": True}
+    assert db_down.status_code == broker_down.status_code == 503
+    assert "database" in db_down.json()["detail"]
+    assert "broker" in broker_down.json()["detail"]
+
+
+def test_readiness_is_503_outside_the_lifespan() -> None:
+    app, _ = fake_app()
+    response = TestClient(app).get("/readyz")  # no `with`: the lifespan never ran
+    assert response.status_code == 503
+
+
+def test_metrics_count_requests_by_route_template() -> None:
+    with _client(FakeBackends()) as client:
+        client.get("/v1/calls/call-0001", headers=READER)
+        client.get("/v1/calls/call-0002", headers=READER)
+        response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    text = response.text
+    assert 'route="/v1/calls/{call_id}"' in text
+    assert "call-0001" not in text  # raw paths would explode the series count
+    assert "kcall_api_request_seconds_bucket" in text
+
+
+def test_dashboard_page_is_served_and_reads_the_key_parameter() -> None:
+    with _client(FakeBackends()) as client:
+        response = client.get("/dashboard")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "kcall 상담 현황" in response.text
+    assert 'params.has("key")' in response.text
