@@ -75,7 +75,7 @@ def demo(
     run_dir.mkdir(parents=True)
     if not settings.database.url:
         settings = with_database(settings, f"sqlite:///{(run_dir / 'kcall.db').resolve()}")
-    console = Console()
+    console = Console(width=max(Console().width, 180))
     console.print(f"[bold]kcall demo[/]: {n_calls} calls ({n_audio} audio, {http} via HTTP API)")
     sim = settings.simulator
     world = generate_world(seed=sim.seed, customers=sim.customers)
@@ -198,7 +198,7 @@ def _call_table(outcome: DemoOutcome) -> Table:
             dispute = f"{expected} → {found}"
         churn = f"{'예상' if r.churn_expected else '-'} / {'플래그' if r.churn_flagged else '-'}"
         mark = "✓" if r.found_intent == r.expected_intent else "✗"
-        first_line = outcome.summaries.get(r.call_id, "(요약 없음)").splitlines()[0][:60]
+        first_line = outcome.summaries.get(r.call_id, "(요약 없음)").splitlines()[0]
         table.add_row(
             r.call_id,
             r.scenario,

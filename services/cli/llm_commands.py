@@ -8,15 +8,14 @@ from typing import Annotated
 
 import typer
 
-from agents.korean import redact
 from agents.ports import ModelUnavailable
 from services.config import get_settings
 from services.llm import (
-    ChatMessage,
     EmbeddedLlmServer,
     OpenAICompatibleClient,
     build_chat_model,
     llm_endpoint,
+    redacted_messages,
 )
 from services.llm.errors import LlmError
 
@@ -85,10 +84,7 @@ def ask(
 
 async def _stream(base_url: str, system: str, question: str, max_tokens: int) -> None:
     settings = get_settings()
-    messages: list[ChatMessage] = [
-        {"role": "system", "content": redact(system).text},
-        {"role": "user", "content": redact(question).text},
-    ]
+    messages = redacted_messages(system, question)
     async with OpenAICompatibleClient(settings.llm, base_url=base_url) as client:
         try:
             deltas = client.stream_text(messages, max_tokens=max_tokens, node="cli")

@@ -48,6 +48,7 @@ def run() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    # kafka-python narrates every connection and rebalance at INFO.
-    logging.getLogger("kafka").setLevel(logging.WARNING)
+    # These narrate every connection, request and migration step at INFO.
+    for noisy in ("kafka", "httpx", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     app()

@@ -1,7 +1,7 @@
 """LLM adapter: an OpenAI-compatible client (vLLM in production), the embedded llama.cpp server."""
 
 from services.llm.breaker import BreakerState, CircuitBreaker
-from services.llm.chat_model import LlmChatModel, build_chat_model
+from services.llm.chat_model import LlmChatModel, build_chat_model, redacted_messages
 from services.llm.client import ChatMessage, ChatResult, OpenAICompatibleClient
 from services.llm.dialects import (
     reports_stream_usage,
@@ -49,6 +49,7 @@ __all__ = [
     "embedded_model_path",
     "llm_endpoint",
     "parse_retry_after",
+    "redacted_messages",
     "reports_stream_usage",
     "schema_name",
     "stream_fields",

@@ -16,7 +16,7 @@ from services.llm.metrics import LLM_CALLS, LLM_FALLBACKS, LLM_LATENCY, LLM_TOKE
 from services.llm.sync import SyncLlmClient
 from services.llm.usage import UsageLedger
 
-__all__ = ["LlmChatModel", "build_chat_model"]
+__all__ = ["LlmChatModel", "build_chat_model", "redacted_messages"]
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -109,10 +109,7 @@ class LlmChatModel:
         }
         if not self._settings.enabled or self._client is None:
             self._fail(node, detail, "disabled", "KCALL_LLM_ENABLED is false")
-        messages: list[ChatMessage] = [
-            {"role": "system", "content": safe_system},
-            {"role": "user", "content": safe_user},
-        ]
+        messages = _messages(safe_system, safe_user)
         try:
             result = self._client.chat(
                 messages,
@@ -165,6 +162,15 @@ class LlmChatModel:
                 detail={**detail, "outcome": reason, "error": message[:300]},
             )
         raise ModelUnavailable(reason, message)
+
+
+def redacted_messages(system: str, user: str) -> list[ChatMessage]:
+    """`[system, user]` with personal data redacted, for callers that stream directly."""
+    return _messages(redact(system).text, redact(user).text)
+
+
+def _messages(system: str, user: str) -> list[ChatMessage]:
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
 def _parse(result: ChatResult, schema: type[ModelT]) -> ModelT:

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from agents.ports import ModelUnavailable
 from services.config.settings import LlmSettings, Settings
-from services.llm.chat_model import LlmChatModel, build_chat_model
+from services.llm.chat_model import LlmChatModel, build_chat_model, redacted_messages
 from services.llm.client import OpenAICompatibleClient
 from services.llm.sync import SyncLlmClient
 
@@ -135,3 +135,9 @@ def test_disabled_model_never_calls_out() -> None:
 def test_enabled_model_without_a_server_is_a_configuration_error() -> None:
     with pytest.raises(ValueError, match="base_url"):
         build_chat_model(Settings(llm=LlmSettings(base_url=None)))
+
+
+def test_redacted_messages_for_direct_streaming() -> None:
+    messages = redacted_messages(f"메일 {EMAIL}", f"번호 {PHONE}")
+    assert [m["role"] for m in messages] == ["system", "user"]
+    assert EMAIL not in messages[0]["content"] and PHONE not in messages[1]["content"]
