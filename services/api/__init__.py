@@ -1,6 +1,19 @@
 """The HTTP API: app factory, routers, security and wiring."""
 
 from services.api.app import create_app
-from services.api.backends import ApiBackends, AssistantChat, CallReadModel, EventPublisher
+from services.api.backends import (
+    ApiBackends,
+    AssistantChat,
+    BackendUnavailable,
+    CallReadModel,
+    EventPublisher,
+)
 
-__all__ = ["ApiBackends", "AssistantChat", "CallReadModel", "EventPublisher", "create_app"]
+__all__ = [
+    "ApiBackends",
+    "AssistantChat",
+    "BackendUnavailable",
+    "CallReadModel",
+    "EventPublisher",
+    "create_app",
+]

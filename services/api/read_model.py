@@ -60,13 +60,14 @@ class SqlCallReadModel:
                 session.scalars(select(ChurnFlag.call_id).where(ChurnFlag.call_id.in_(ids)))
             )
             outcomes = _latest_dispute_outcomes(session, ids)
-            summaries = dict(
-                session.execute(
+            summaries: dict[str, str] = {
+                call_id: summary
+                for call_id, summary in session.execute(
                     select(SummaryRow.call_id, SummaryRow.summary).where(
                         SummaryRow.call_id.in_(ids)
                     )
-                ).tuples()
-            )
+                )
+            }
         rows = []
         for call in calls:
             last = latest.get(call.call_id)
@@ -186,7 +187,7 @@ def _latest_insights(
             last, and_(InsightRow.call_id == last.c.call_id, InsightRow.utterance_seq == last.c.seq)
         )
     )
-    return {call_id: (intent, score) for call_id, intent, score in rows.tuples()}
+    return {call_id: (intent, score) for call_id, intent, score in rows}
 
 
 def _latest_dispute_outcomes(session: Session, call_ids: list[str]) -> dict[str, str]:

@@ -13,6 +13,7 @@ from services.cli import (
     config_commands,
     db_commands,
     demo,
+    eval_commands,
     intent_commands,
     llm_commands,
     sim_commands,
@@ -39,6 +40,7 @@ for _module in (
     llm_commands,
     api_commands,
     sim_commands,
+    eval_commands,
 ):
     _module.register(app)
 

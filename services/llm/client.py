@@ -185,6 +185,8 @@ class OpenAICompatibleClient:
                 if data == DONE:
                     break
                 chunk = _json_object(data)
+                if "error" in chunk:  # vLLM reports a failure inside an open stream this way
+                    raise LlmBadResponseError(f"error in stream: {str(chunk['error'])[:200]}")
                 usage = TokenUsage.from_openai(chunk.get("usage")) or usage
                 for choice in chunk.get("choices") or []:
                     content = (choice.get("delta") or {}).get("content")

@@ -107,3 +107,13 @@ def test_ledger_sums_by_call_and_node_and_forgets_a_call() -> None:
     assert ledger.total(call_id="a").calls == 0
     assert ledger.total(node="summary").calls == 1  # node totals are kept
     assert TokenUsage.from_openai({"prompt_tokens": "x"}) is None
+
+
+def test_error_event_inside_a_stream_raises() -> None:
+    from services.llm.errors import LlmBadResponseError
+
+    body = sse(delta("네"), {"error": {"message": "engine died", "code": 500}})
+    client, _ = stream_client(body, LlmDialect.VLLM)
+    with pytest.raises(LlmBadResponseError, match="engine died"):
+        asyncio.run(consume(client))
+    assert client.ledger.total().completion_tokens == 1  # what did arrive is still counted

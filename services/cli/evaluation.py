@@ -1,0 +1,198 @@
+"""The `kcall eval` harness: every component measured on the committed test sets.
+
+Passes over the simulator test set, each through the real graph on its own SQLite file:
+clean script text, the same with ASR-style text errors, and optionally Whisper output on
+espeak-ng speech (`asr_calls`) and the LLM tier on (`llm`, a subset: the embedded model is
+slow on CPU). Beside them: the hand-written intent set, the PII cases and the real clips.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agents.evaluation import CallSetReport, score_calls
+from agents.intents import (
+    IntentClassifier,
+    IntentReport,
+    LabeledUtterance,
+    classify_tiered,
+    evaluate,
+    handwritten_eval,
+    with_noise,
+)
+from agents.intents.metrics import intent_report
+from agents.korean.pii_eval import PiiReport, evaluate_pii, load_cases
+from agents.ports import ChatModel
+from services.cli.eval_graph import GraphRun, TurnTexts, eval_runtime, run_calls, scripted_texts
+from services.cli.eval_speech import ClipCer, NoisyTexts, WhisperTexts
+from services.cli.eval_testset import TESTSET_DIR, TestSet, load_testset
+from services.config import Settings
+from simulator import ScriptedCall
+
+__all__ = ["DEFAULT_CLIPS", "EvalOptions", "EvalReport", "LlmEffect", "PassResult",
+           "run_evaluation"]
+
+DEFAULT_CLIPS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "speech-ko"
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EvalOptions:
+    """What to run; the defaults are the committed report's."""
+
+    calls: int | None = None
+    noise_seed: int = 101
+    llm: bool = False
+    llm_calls: int = 30
+    asr_calls: int = 0
+    clips_dir: Path | None = DEFAULT_CLIPS
+    testset_dir: Path = TESTSET_DIR
+
+
+@dataclass(frozen=True)
+class PassResult:
+    """One pass of the test set through the graph."""
+
+    name: str
+    description: str
+    report: CallSetReport
+    ms_per_event: float
+
+
+@dataclass(frozen=True)
+class LlmEffect:
+    """The LLM tier on versus off: same calls, same hand-written utterances."""
+
+    calls: int
+    fast: CallSetReport
+    tiered: CallSetReport
+    handwritten: dict[str, dict[str, Any]]
+
+
+@dataclass
+class EvalReport:
+    """Everything `kcall eval` measured."""
+
+    testset: dict[str, Any]
+    thresholds: dict[str, float]
+    training_overlap: float
+    handwritten: dict[str, IntentReport]
+    passes: list[PassResult]
+    pii: dict[str, PiiReport]
+    llm: LlmEffect | None = None
+    whisper: tuple[WhisperTexts, PassResult] | None = None
+    clips: list[ClipCer] = field(default_factory=list)
+    wall_s: float = 0.0
+
+
+def _pass(settings: Settings, testset: TestSet, calls: list[ScriptedCall], texts: TurnTexts,
+          intents: IntentClassifier, *, name: str, description: str,
+          llm_base_url: str | None = None) -> PassResult:
+    _log.info("eval pass %s: %d calls", name, len(calls))
+    with tempfile.TemporaryDirectory(prefix=f"kcall-eval-{name}-") as workdir, eval_runtime(
+        settings, workdir=Path(workdir), world=testset.world, intents=intents,
+        llm_base_url=llm_base_url,
+    ) as runtime:
+        run: GraphRun = run_calls(runtime, calls, texts)
+    report = score_calls(run.outcomes, churn_threshold=settings.agent.churn_flag_threshold)
+    return PassResult(name, description, report, run.ms_per_utterance)
+
+
+def _overlap(calls: list[ScriptedCall]) -> float:
+    """Share of labelled eval utterances that occur verbatim in the training data."""
+    from agents.intents.store import DEFAULT_SEED
+    from services.cli.intent_commands import training_examples
+
+    seen = {example.text for example in training_examples(seed=DEFAULT_SEED)}
+    labelled = [t.text for call in calls for t in call.turns if t.intent is not None]
+    return sum(text in seen for text in labelled) / len(labelled) if labelled else 0.0
+
+
+def _tiered(examples: list[LabeledUtterance], model: IntentClassifier, chat: ChatModel,
+            threshold: float) -> dict[str, Any]:
+    decisions = [classify_tiered(e.text, fast=model, chat=chat, threshold=threshold)
+                 for e in examples]
+    report = intent_report([e.intent for e in examples], [d.intent for d in decisions],
+                           [d.confidence for d in decisions])
+    return {"report": report,
+            "asked": sum(d.fast_confidence < threshold for d in decisions) / len(decisions),
+            "llm_share": sum(d.tier.value == "llm" for d in decisions) / len(decisions),
+            "changed": sum(d.intent != d.fast_intent for d in decisions)}
+
+
+def _llm_effect(settings: Settings, testset: TestSet, calls: list[ScriptedCall],
+                intents: IntentClassifier, fast: CallSetReport,
+                handwritten: dict[str, list[LabeledUtterance]]) -> LlmEffect:
+    from services.llm import build_chat_model, llm_endpoint
+
+    settings = settings.model_copy(
+        update={"llm": settings.llm.model_copy(update={"enabled": True})})
+    threshold = settings.agent.intent_llm_threshold
+    with llm_endpoint(settings) as base_url:
+        tiered = _pass(settings, testset, calls, scripted_texts, intents, name="llm",
+                       description="clean text, LLM tier on", llm_base_url=base_url)
+        chat = build_chat_model(settings, base_url=base_url)
+        try:
+            tiered_hand = {name: _tiered(examples, intents, chat, threshold)
+                           for name, examples in handwritten.items()}
+        finally:
+            chat.close()
+    return LlmEffect(len(calls), fast, tiered.report, tiered_hand)
+
+
+def _speech(settings: Settings, testset: TestSet, intents: IntentClassifier,
+            options: EvalOptions, report: EvalReport) -> None:
+    from services.asr import DecodeOptions, load_engine
+    from services.cli.eval_speech import real_clip_cer, whisper_texts
+
+    engine = load_engine(settings)
+    decode = DecodeOptions.from_settings(settings.asr)
+    if options.clips_dir is not None and (options.clips_dir / "manifest.jsonl").is_file():
+        report.clips = real_clip_cer(engine, options.clips_dir, decode)
+    if options.asr_calls > 0:
+        calls = testset.calls[: options.asr_calls]
+        heard = whisper_texts(engine, calls, decode, voice=settings.simulator.espeak_voice)
+        result = _pass(settings, testset, calls, heard, intents, name="whisper",
+                       description="espeak-ng speech -> Whisper transcripts")
+        report.whisper = (heard, result)
+
+
+def run_evaluation(settings: Settings, options: EvalOptions,
+                   *, intents: IntentClassifier | None = None) -> EvalReport:
+    """Run every pass the options ask for; `intents` defaults to the production model."""
+    from pipelines.bootstrap import load_intent_model
+
+    started = time.perf_counter()
+    model = intents or load_intent_model(settings)
+    testset = load_testset(options.testset_dir, limit=options.calls)
+    calls = testset.calls
+    hand = list(handwritten_eval())
+    hand_sets = {"clean": hand, "asr_noise": with_noise(hand, seed=options.noise_seed)}
+    clean = _pass(settings, testset, calls, scripted_texts, model, name="clean",
+                  description="script text as written")
+    noisy = _pass(settings, testset, calls, NoisyTexts(options.noise_seed), model,
+                  name="asr_noise", description=f"ASR-style text errors (seed {options.noise_seed})")
+    report = EvalReport(
+        testset={**testset.meta, "evaluated_calls": len(calls)},
+        thresholds={"intent_llm": settings.agent.intent_llm_threshold,
+                    "churn_flag": settings.agent.churn_flag_threshold,
+                    "auto_credit_limit_krw": settings.agent.auto_credit_limit_krw},
+        training_overlap=_overlap(calls),
+        handwritten={name: evaluate(model, examples) for name, examples in hand_sets.items()},
+        passes=[clean, noisy],
+        pii={split: evaluate_pii(load_cases(split=split)) for split in ("dev", "heldout")},
+    )
+    if options.llm:
+        subset = calls[: options.llm_calls]
+        fast = _pass(settings, testset, subset, scripted_texts, model, name="llm_baseline",
+                     description="clean text, fast tier only").report
+        report.llm = _llm_effect(settings, testset, subset, model, fast, hand_sets)
+    if options.asr_calls > 0 or options.clips_dir is not None:
+        _speech(settings, testset, model, options, report)
+    report.wall_s = time.perf_counter() - started
+    return report
