@@ -35,7 +35,15 @@ from services.schemas import (
 from simulator import ScriptedCall, SyntheticWorld, text_timeline
 from simulator.loadrun import found_intent
 
-__all__ = ["FixedClock", "GraphRun", "TurnTexts", "eval_runtime", "run_call", "run_calls", "scripted_texts"]
+__all__ = [
+    "FixedClock",
+    "GraphRun",
+    "TurnTexts",
+    "eval_runtime",
+    "run_call",
+    "run_calls",
+    "scripted_texts",
+]
 
 TurnTexts = Callable[[ScriptedCall], list[str]]
 """What the system hears of each turn of a call (one string per turn, in order)."""

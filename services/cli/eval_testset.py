@@ -124,7 +124,11 @@ def _digest(lines: list[str], world_json: str) -> str:
 
 
 def write_testset(testset: TestSet, directory: Path = TESTSET_DIR) -> Path:
-    """Write the calls (JSONL, header first) and the world (gzip, fixed mtime); returns the calls file."""
+    """Write the calls (JSONL, header first) and the world (gzip, fixed mtime).
+
+    Returns:
+        The calls file.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     lines = _calls_lines(testset.calls)
     world_json = testset.world.model_dump_json()

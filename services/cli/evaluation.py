@@ -169,6 +169,7 @@ def run_evaluation(settings: Settings, options: EvalOptions,
 
     started = time.perf_counter()
     model = intents or load_intent_model(settings)
+    model.predict("안녕하세요")  # load the tokenizer now, not inside the first pass's timing
     testset = load_testset(options.testset_dir, limit=options.calls)
     calls = testset.calls
     hand = list(handwritten_eval())
@@ -176,7 +177,8 @@ def run_evaluation(settings: Settings, options: EvalOptions,
     clean = _pass(settings, testset, calls, scripted_texts, model, name="clean",
                   description="script text as written")
     noisy = _pass(settings, testset, calls, NoisyTexts(options.noise_seed), model,
-                  name="asr_noise", description=f"ASR-style text errors (seed {options.noise_seed})")
+                  name="asr_noise",
+                  description=f"ASR-style text errors (seed {options.noise_seed})")
     report = EvalReport(
         testset={**testset.meta, "evaluated_calls": len(calls)},
         thresholds={"intent_llm": settings.agent.intent_llm_threshold,
