@@ -40,16 +40,16 @@ def serve(
     """Run the embedded Gemma 3 270M server (OpenAI API) in the foreground until Ctrl-C."""
     settings = get_settings()
     server = EmbeddedLlmServer(settings, port=port)
-    with server:
-        typer.echo(f"embedded LLM server on {server.base_url} (pid {server.pid})")
-        typer.echo(f"model alias {settings.llm.model!r}; log: {server.log_path}")
-        typer.echo(f"use it from other shells: export KCALL_LLM_BASE_URL={server.base_url}")
-        typer.echo("Ctrl-C stops it.")
-        try:
+    try:
+        with server:  # leaving the block stops the server, also on Ctrl-C during startup
+            typer.echo(f"embedded LLM server on {server.base_url} (pid {server.pid})")
+            typer.echo(f"model alias {settings.llm.model!r}; log: {server.log_path}")
+            typer.echo(f"use it from other shells: export KCALL_LLM_BASE_URL={server.base_url}")
+            typer.echo("Ctrl-C stops it.")
             code = server.wait()
-        except KeyboardInterrupt:
-            typer.echo("stopping the LLM server")
-            return
+    except KeyboardInterrupt:
+        typer.echo("LLM server stopped")
+        return
     typer.echo(f"the LLM server exited on its own (code {code})", err=True)
     raise typer.Exit(code=1)
 
