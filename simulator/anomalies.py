@@ -70,7 +70,7 @@ def _duplicate(rng: random.Random, draft: DraftInvoice) -> dict[str, Any]:
         service_code=original.service_code,
         charged_on=original.charged_on,
     )
-    return _facts(
+    facts = _facts(
         draft,
         [original, copy],
         AnomalyKind.DUPLICATE_CHARGE,
@@ -78,6 +78,9 @@ def _duplicate(rng: random.Random, draft: DraftInvoice) -> dict[str, Any]:
         copy.amount_krw,
         copy.amount_krw,
     )
+    # Two identical micropayments may be two real purchases: only a person can tell.
+    facts["needs_review"] = original.kind is ChargeKind.MICROPAYMENT
+    return facts
 
 
 def _proration(rng: random.Random, draft: DraftInvoice, profile: Profile) -> dict[str, Any]:

@@ -57,8 +57,8 @@ def recent_periods(today: date) -> list[Period]:
 
 
 def prorated_fee(monthly_fee_krw: int, days: int, days_in_month: int) -> int:
-    """The fee for `days` of a month, truncated to 10 won."""
-    return catalog.truncate_won(monthly_fee_krw * days / days_in_month)
+    """The fee for `days` of a month, truncated to 10 won (integer arithmetic, no float)."""
+    return monthly_fee_krw * days // days_in_month // 10 * 10
 
 
 @dataclass

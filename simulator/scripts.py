@@ -61,7 +61,8 @@ def generate_calls(
     weighted scenario appears once `n` is at least the number of scenarios. Dispute calls go
     to customers with an injected anomaly, or (at `mix.valid_dispute_rate`) with a correct
     charge that looks wrong. The expected outcome is a credit up to `auto_credit_limit_krw`,
-    approval above it, and an explanation for correct charges.
+    approval above it or when the bill cannot prove the error (`needs_review`), and an
+    explanation for correct charges.
     """
     mix = mix or ScenarioMix()
     rng = random.Random(f"calls:{seed}")
@@ -166,7 +167,8 @@ def _expected(dispute: InjectedAnomaly | ValidCharge, limit: int) -> ExpectedDis
             period=dispute.period,
         )
     credit = dispute.expected_credit_krw
-    outcome = DisputeOutcome.CREDIT_ISSUED if credit <= limit else DisputeOutcome.PENDING_APPROVAL
+    automatic = credit <= limit and not dispute.needs_review
+    outcome = DisputeOutcome.CREDIT_ISSUED if automatic else DisputeOutcome.PENDING_APPROVAL
     return ExpectedDispute(
         anomaly_kind=dispute.kind,
         outcome=outcome,

@@ -11,7 +11,9 @@ Conventions the billing tools can rely on:
   `monthly_fee * N // days_in_month`, truncated to 10 won;
 - roaming lines carry `service_code` = "ROAM-<ISO country>"; legitimate ones have
   ROAMING_DATA_MB usage with that country in the same period;
-- value-added lines carry `service_code` = the consent's service code.
+- value-added lines carry `service_code` = the consent's service code;
+- a duplicated micropayment is `needs_review`: the bill cannot tell it from two real
+  purchases of the same item, so the right outcome is a supervisor's approval at any amount.
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ class InjectedAnomaly(Record):
     charge: str = Field(description="how a customer names the charge, e.g. V컬러링")
     charged_krw: int = Field(description="amount on the disputed line")
     expected_credit_krw: int = Field(gt=0)
+    needs_review: bool = Field(
+        default=False, description="the bill alone cannot prove it: approval, not auto-credit"
+    )
 
     @property
     def line_id(self) -> str:

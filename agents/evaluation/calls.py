@@ -6,6 +6,7 @@ records; everything here is pure, so the scoring is unit-tested on hand-made out
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -33,7 +34,11 @@ __all__ = [
 
 @dataclass(frozen=True)
 class UtteranceOutcome:
-    """One customer utterance: the labelled intent (None when the script marks none)."""
+    """One customer utterance: the labelled intent (None when the script marks none).
+
+    `fallback` is why the LLM tier's answer was not used ("llm_disabled", "timeout",
+    "llm_outside_top3", ...), None when the fast tier was sure or the LLM's answer stood.
+    """
 
     seq: int
     expected: Intent | None
@@ -41,6 +46,7 @@ class UtteranceOutcome:
     confidence: float
     tier: IntentTier
     llm_asked: bool
+    fallback: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,7 +69,11 @@ class CallOutcome:
 
 @dataclass(frozen=True)
 class DisputeScore:
-    """Dispute decisions on calls whose truth holds one, and stray decisions elsewhere."""
+    """Dispute decisions on calls whose truth holds one, and stray decisions elsewhere.
+
+    `spurious` counts calls without a disputed charge that still got a decision;
+    `spurious_money` those among them where a credit was issued or proposed.
+    """
 
     calls: int
     correct: int
@@ -71,6 +81,7 @@ class DisputeScore:
     interval: tuple[float, float]
     credit: CreditError
     spurious: int
+    spurious_money: int
 
 
 @dataclass(frozen=True)
@@ -100,6 +111,10 @@ class CallSetReport:
     churn: ChurnScore
     llm_share: float
     llm_asked_share: float
+    llm_fallbacks: dict[str, int]
+
+
+_MONEY = frozenset({DisputeOutcome.CREDIT_ISSUED, DisputeOutcome.PENDING_APPROVAL})
 
 
 def _dispute_score(outcomes: Sequence[CallOutcome]) -> DisputeScore:
@@ -115,6 +130,9 @@ def _dispute_score(outcomes: Sequence[CallOutcome]) -> DisputeScore:
         ),
         spurious=sum(
             o.expected_outcome is None and o.found_outcome is not None for o in outcomes
+        ),
+        spurious_money=sum(
+            o.expected_outcome is None and o.found_outcome in _MONEY for o in outcomes
         ),
     )
 
@@ -155,4 +173,5 @@ def score_calls(outcomes: Sequence[CallOutcome], *, churn_threshold: float) -> C
         ),
         llm_share=ratio(sum(u.tier is IntentTier.LLM for u in turns), len(turns)),
         llm_asked_share=ratio(sum(u.llm_asked for u in turns), len(turns)),
+        llm_fallbacks=dict(sorted(Counter(u.fallback for u in turns if u.fallback).items())),
     )

@@ -168,10 +168,16 @@ def keep_recent_insights(
 
 
 def upsert_disputes(left: list[DisputeState], right: list[DisputeState]) -> list[DisputeState]:
-    """Disputes keyed by idempotency key (else seq): a newer decision replaces an older one."""
+    """Disputes keyed by idempotency key (else seq): a newer decision replaces an older one.
+
+    The list stays in decision order (a replaced decision moves to the end), so the last
+    item is the latest decision.
+    """
     merged: dict[str, DisputeState] = {}
     for item in left + right:
-        merged[item["idempotency_key"] or f"seq:{item['seq']}"] = item
+        key = item["idempotency_key"] or f"seq:{item['seq']}"
+        merged.pop(key, None)
+        merged[key] = item
     return list(merged.values())
 
 
@@ -208,6 +214,7 @@ class CallState(TypedDict, total=False):
     churn_flagged: bool
     churn_signals: list[dict[str, Any]]
     retention_offer: str | None
+    call_claim: ClaimState | None  # the claim understood so far, merged over the call's turns
     disputes: Annotated[list[DisputeState], upsert_disputes]
     credited_krw: int
     actions: Annotated[list[NoteRecord], operator.add]

@@ -91,7 +91,7 @@ def classify_tiered(
             system=INTENT_SYSTEM_PROMPT,
             user=intent_user(text, candidates=candidates),
             schema=IntentChoice,
-            max_tokens=32,
+            max_tokens=24,  # {"intent": "value_added_service"} is 12 tokens
         )
     except ModelUnavailable as error:
         return _fast(prediction, error.reason)

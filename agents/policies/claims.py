@@ -12,13 +12,14 @@ from datetime import date
 from agents.policies.disputes import DisputeClaim, DisputeRule
 from services.schemas import ChargeKind
 
-__all__ = ["extract_claim_rules", "parse_amount", "parse_period"]
+__all__ = ["extract_claim_rules", "is_specific", "merge_claims", "parse_amount", "parse_period"]
 
 _CHARGE_WORDS: tuple[tuple[ChargeKind, tuple[str, ...]], ...] = (
     (ChargeKind.ROAMING, ("로밍", "해외 데이터", "해외에서")),
     (ChargeKind.VALUE_ADDED_SERVICE, ("부가서비스", "부가 서비스", "컬러링", "보험", "뮤직",
                                       "음악", "스팸차단", "스팸 차단")),
-    (ChargeKind.PRORATION, ("일할", "중간에 요금제", "중간에 바꾼", "변경한 달")),
+    (ChargeKind.PRORATION, ("일할", "중간에 요금제", "중간에 바꾼", "변경한 달", "바꾼 달",
+                            "요금제 바꿨", "요금제를 바꿨", "요금제 변경했", "요금제를 변경했")),
     (ChargeKind.DATA_OVERAGE, ("데이터 초과", "초과 요금", "초과요금", "추가 데이터",
                                "데이터 요금")),
     (ChargeKind.VOICE_OVERAGE, ("통화 초과", "음성 초과")),
@@ -42,7 +43,8 @@ _RELATIVE_MONTHS: tuple[tuple[str, int], ...] = (
 )
 _HANGUL_MONTHS = {"일월": 1, "이월": 2, "삼월": 3, "사월": 4, "오월": 5, "유월": 6, "칠월": 7,
                   "팔월": 8, "구월": 9, "시월": 10, "십일월": 11, "십이월": 12}
-_YEAR_MONTH = re.compile(r"(20\d{2})\s*년\s*(\d{1,2})\s*월")
+# A month followed by a day ("2001년 9월 24일") is a date, e.g. a birth date, not a period.
+_YEAR_MONTH = re.compile(r"(20\d{2})\s*년\s*(\d{1,2})\s*월(?!\s*\d)")
 _MONTH = re.compile(r"(?<![\d.])(\d{1,2})\s*월(?!\s*\d)")
 _HANGUL_MONTH = re.compile(r"(십이월|십일월|일월|이월|삼월|사월|오월|유월|칠월|팔월|구월|시월)")
 _MAN = re.compile(r"(\d+(?:\.\d+)?)\s*만\s*(?:(\d+)\s*천)?\s*(?:(\d+)\s*백)?\s*원?")
@@ -63,6 +65,34 @@ def extract_claim_rules(text: str, *, today: date) -> DisputeClaim | None:
     if claim == DisputeClaim():
         return None
     return claim
+
+
+def is_specific(claim: DisputeClaim | None) -> bool:
+    """Whether the claim names what is disputed (a charge or what looks wrong).
+
+    A month or an amount alone ("5월 요금이 많이 나왔어요") is a question about the bill,
+    not a dispute of a charge: no credit or approval is decided on it.
+    """
+    return claim is not None and (claim.charge_kind is not None or claim.anomaly_hint is not None)
+
+
+def merge_claims(earlier: DisputeClaim | None, turn: DisputeClaim | None) -> DisputeClaim | None:
+    """The call's claim after one more turn: the turn's facts win, gaps keep earlier ones.
+
+    A turn naming another charge starts a new claim that keeps only the month; one that
+    names nothing new ("네, 4월 거요") completes the earlier claim.
+    """
+    if earlier is None or turn is None:
+        return turn or earlier
+    if turn.charge_kind is not None and turn.charge_kind != earlier.charge_kind:
+        return DisputeClaim(period=turn.period or earlier.period, charge_kind=turn.charge_kind,
+                            amount_krw=turn.amount_krw, anomaly_hint=turn.anomaly_hint)
+    return DisputeClaim(
+        period=turn.period or earlier.period,
+        charge_kind=turn.charge_kind or earlier.charge_kind,
+        amount_krw=turn.amount_krw if turn.amount_krw is not None else earlier.amount_krw,
+        anomaly_hint=turn.anomaly_hint or earlier.anomaly_hint,
+    )
 
 
 def parse_period(text: str, *, today: date) -> str | None:

@@ -39,7 +39,12 @@ __all__ = [
 ]
 
 _ROAMING_USAGE = frozenset({UsageKind.ROAMING_DATA_MB, UsageKind.ROAMING_VOICE_MIN})
-_DAYS = re.compile(r"(\d{1,2})\s*일")
+# "(4월 17일~4월 30일, 14일)": the day count is the "N일" not preceded by a month; the
+# range is a cross-check. A bare "1일" of the range start must never be read as the count.
+_DAY_COUNT = re.compile(r"(?<!월)(?<!월 )(?<!\d)(\d{1,2})\s*일")
+_DAY_RANGE = re.compile(
+    r"(\d{1,2})\s*월\s*(\d{1,2})\s*일\s*[~～-]\s*(?:\d{1,2}\s*월\s*)?(\d{1,2})\s*일"
+)
 # Rounding slack: bills drop amounts under 10 won, so a few won of difference is not an error.
 _PRORATION_SLACK_KRW = 10
 
@@ -121,14 +126,19 @@ def find_anomalies(
     plan: PlanRecord | None,
     usage: Sequence[UsageRecord],
     consents: Sequence[ConsentRecord],
+    plans: Sequence[PlanRecord] = (),
 ) -> list[Finding]:
-    """Every anomaly the rules find on one invoice, largest amount first."""
+    """Every anomaly the rules find on one invoice, largest amount first.
+
+    `plan` is the customer's current plan; `plans` adds the plans that proration lines
+    name in their service code (the plan a customer left mid-month has its own fee).
+    """
     findings = [
         *_duplicates(invoice),
         *_roaming_without_usage(invoice, usage),
         *_vas_without_consent(invoice, consents),
         *_overage_on_unlimited(invoice, plan),
-        *_proration_errors(invoice, plan),
+        *_proration_errors(invoice, plan, plans),
     ]
     seen: set[str] = set()
     unique = []
@@ -148,17 +158,19 @@ def evaluate_dispute(
     usage: Sequence[UsageRecord],
     consents: Sequence[ConsentRecord],
     auto_limit_krw: int,
+    plans: Sequence[PlanRecord] = (),
 ) -> PolicyVerdict:
     """Decide a claim: credit (clear, at or under the limit), approval, or explain.
 
-    `usage` must cover the chosen invoice's period. The finding that best matches the
-    claim is decided; the others are returned so the agent can mention them.
+    `usage` must cover the chosen invoice's period; `plans` are the plans its proration
+    lines name. The finding that best matches the claim is decided; the others are
+    returned so the agent can mention them.
     """
     invoice = select_invoice(claim, invoices)
     if invoice is None:
         return PolicyVerdict("no_invoice", DisputeRule.NO_INVOICE, 0, None, (), "clear", None,
                              "청구서를 찾지 못했습니다")
-    findings = find_anomalies(invoice, plan=plan, usage=usage, consents=consents)
+    findings = find_anomalies(invoice, plan=plan, usage=usage, consents=consents, plans=plans)
     if not findings:
         evidence = tuple(line.line_id for line in _matching_lines(invoice, claim))
         return PolicyVerdict("explain", DisputeRule.VALID_CHARGE, 0, invoice.invoice_id, evidence,
@@ -280,20 +292,28 @@ def _overage_on_unlimited(invoice: InvoiceRecord, plan: PlanRecord | None) -> li
     ]
 
 
-def _proration_errors(invoice: InvoiceRecord, plan: PlanRecord | None) -> list[Finding]:
-    if plan is None:
-        return []
+def _proration_errors(
+    invoice: InvoiceRecord, plan: PlanRecord | None, plans: Sequence[PlanRecord]
+) -> list[Finding]:
+    by_id = {p.plan_id: p for p in plans}
+    if plan is not None:
+        by_id.setdefault(plan.plan_id, plan)
     findings: list[Finding] = []
     year, month = (int(part) for part in invoice.period.split("-"))
     days_in_month = calendar.monthrange(year, month)[1]
     for line in invoice.lines:
         if line.kind is not ChargeKind.PRORATION or line.amount_krw <= 0:
             continue
+        # Each side of a plan change is billed at its own plan's fee; a line without a
+        # plan code is taken to be the current plan's.
+        billed = by_id.get(line.service_code) if line.service_code else plan
+        if billed is None:
+            continue  # the fee it should follow is unknown: no evidence either way
         days = _billed_days(line, year, month, days_in_month)
         if days is None:
-            expected, clear = plan.monthly_fee_krw, False
+            expected, clear = billed.monthly_fee_krw, False
         else:
-            expected = plan.monthly_fee_krw * days // days_in_month // 10 * 10
+            expected = billed.monthly_fee_krw * days // days_in_month // 10 * 10
             clear = True
         excess = line.amount_krw - expected
         if excess > _PRORATION_SLACK_KRW:
@@ -305,12 +325,22 @@ def _proration_errors(invoice: InvoiceRecord, plan: PlanRecord | None) -> list[F
 
 
 def _billed_days(line: InvoiceLineRecord, year: int, month: int, days_in_month: int) -> int | None:
-    """Days the proration covers: "(12일)" in the description, else from charged_on to month end."""
-    if match := _DAYS.search(line.description):
-        days = int(match.group(1))
+    """Days the proration covers, or None when the line contradicts itself.
+
+    From the description's day count ("…, 14일)"), else its day range ("4월 17일~4월 30일"),
+    else from `charged_on` to the month's end. A count that disagrees with the range is
+    not trusted.
+    """
+    counted = [int(m.group(1)) for m in _DAY_COUNT.finditer(line.description)]
+    span = None
+    if match := _DAY_RANGE.search(line.description):
+        span = int(match.group(3)) - int(match.group(2)) + 1
+    if counted and span is not None and counted[-1] != span:
+        return None
+    days = counted[-1] if counted else span
+    if days is not None:
         return days if 0 < days <= days_in_month else None
     charged = line.charged_on
     if charged is not None and (charged.year, charged.month) == (year, month):
         return days_in_month - charged.day + 1
     return None
-

@@ -107,6 +107,11 @@ def _decision(insights: Sequence[CallInsight], summary_dispute: DisputeDecision 
     return disputes[-1] if disputes else None
 
 
+def _intent_fallback(insight: CallInsight) -> str | None:
+    reasons = [f.split(":", 1)[1] for f in insight.fallbacks if f.startswith("classify_intent:")]
+    return reasons[0] if reasons else None
+
+
 def run_call(runtime: AgentRuntime, call: ScriptedCall, texts: list[str]) -> CallOutcome:
     """Feed one call to the graph (texts redacted at entry, as ingestion does) and score it."""
     graph, context = runtime.graph, runtime.context
@@ -126,7 +131,8 @@ def run_call(runtime: AgentRuntime, call: ScriptedCall, texts: list[str]) -> Cal
         UtteranceOutcome(seq=seq, expected=call.turns[seq].intent, found=insight.intent,
                          confidence=insight.intent_confidence, tier=insight.intent_tier,
                          llm_asked=insight.intent_tier is IntentTier.LLM
-                         or insight.intent_confidence < threshold)
+                         or insight.intent_confidence < threshold,
+                         fallback=_intent_fallback(insight))
         for seq, insight in sorted(insights.items()))
     first = found_intent(list(insights.values())) or Intent.OTHER
     confidence = next((u.confidence for u in utterances if u.found is first), 0.0)

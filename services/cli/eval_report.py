@@ -60,6 +60,10 @@ def _f(value: float, digits: int = 3) -> str:
     return "n/a" if math.isnan(value) else f"{value:.{digits}f}"
 
 
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{name} {n}" for name, n in counts.items()) or "-"
+
+
 def _pass_rows(passes: Sequence[tuple[str, CallSetReport, float]]) -> list[str]:
     rows: list[tuple[str, Callable[[CallSetReport, float], str]]] = [
         ("calls / customer utterances", lambda r, _: f"{r.calls} / {r.utterances}"),
@@ -73,7 +77,8 @@ def _pass_rows(passes: Sequence[tuple[str, CallSetReport, float]]) -> list[str]:
         ("credit error: mean / max abs (won)", lambda r, _: (
             f"{_f(r.dispute.credit.mean_absolute_krw, 0)} / {r.dispute.credit.max_absolute_krw}")),
         ("credit amount exactly right", lambda r, _: _f(r.dispute.credit.exact_rate)),
-        ("dispute decisions on non-dispute calls", lambda r, _: str(r.dispute.spurious)),
+        ("dispute decisions on non-dispute calls (with money)",
+         lambda r, _: f"{r.dispute.spurious} ({r.dispute.spurious_money})"),
         ("churn AUC (max score per call)", lambda r, _: _f(r.churn.auc)),
         ("churn precision / recall at flag threshold", lambda r, _: (
             f"{_f(r.churn.flag.precision)} / {_f(r.churn.flag.recall)} "
@@ -83,6 +88,7 @@ def _pass_rows(passes: Sequence[tuple[str, CallSetReport, float]]) -> list[str]:
         ("share of utterances decided by the LLM tier", lambda r, _: _f(r.llm_share)),
         ("share below the LLM threshold (asked, or would be)",
          lambda r, _: _f(r.llm_asked_share)),
+        ("why the LLM tier's answer was not used", lambda r, _: _counts(r.llm_fallbacks)),
         ("graph time per event (ms)", lambda _, ms: f"{ms:.1f}" if ms else "-"),
     ]
     header = "| figure | " + " | ".join(name for name, _, _ in passes) + " |"
@@ -144,17 +150,30 @@ def _passes(report: EvalReport) -> list[tuple[str, CallSetReport, float]]:
     return [(p.name, p.report, p.ms_per_event) for p in passes]
 
 
+_SERVER_FAILURES = frozenset({"connect_error", "breaker_open", "timeout", "bad_response"})
+
+
 def _llm_section(report: EvalReport) -> list[str]:
     if report.llm is None:
         return ["Not run (add `--llm` to start the embedded server and measure it)."]
     effect = report.llm
     lines = [f"Same {effect.calls} calls, fast tier only versus LLM tier on:", ""]
-    lines += _pass_rows([("fast only", effect.fast, 0.0), ("LLM on", effect.tiered, 0.0)])
+    failures = set(effect.tiered.report.llm_fallbacks)
+    for item in effect.handwritten.values():
+        failures |= set(item["fallbacks"])
+    broken = sorted(r for r in failures if r in _SERVER_FAILURES or r.startswith("http_5"))
+    if broken:
+        lines += [f"**The LLM server failed during this run ({', '.join(broken)}): the LLM "
+                  "column measures the deterministic fallback, not the model.** See the "
+                  "server log under the data dir's `logs/`.", ""]
+    lines += _pass_rows([("fast only", effect.fast.report, effect.fast.ms_per_event),
+                         ("LLM on", effect.tiered.report, effect.tiered.ms_per_event)])
     lines += ["", "| hand-written set | macro-F1 with LLM | below threshold | decided by LLM "
-                  "| intents changed |", "|---|---|---|---|---|"]
+                  "| intents changed | LLM answers not used |", "|---|---|---|---|---|---|"]
     for name, item in effect.handwritten.items():
         lines.append(f"| {name} | {_f(item['report'].macro_f1)} | {_f(item['asked'])} "
-                     f"| {_f(item['llm_share'])} | {item['changed']} |")
+                     f"| {_f(item['llm_share'])} | {item['changed']} "
+                     f"| {_counts(item['fallbacks'])} |")
     return lines
 
 
@@ -172,7 +191,9 @@ def _speech_section(report: EvalReport) -> list[str]:
     else:
         lines += ["Whisper on synthetic calls not run (add `--asr N`).", ""]
     if report.clips:
-        lines += ["Real Korean read speech (5 Apache-2.0 clips, `../shared/data/speech-ko`):",
+        lines += ["Real Korean read speech (`../shared/data/speech-ko`: of its five Apache-2.0 "
+                  "clips only those with a reference transcript count; the others are "
+                  "keyword and command clips without one):",
                   "", "| condition | clips | CER | RTF |", "|---|---|---|---|"]
         lines += [f"| {c.condition} | {c.clips} | {_f(c.cer)} | {_f(c.rtf)} |"
                   for c in report.clips]

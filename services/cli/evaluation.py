@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,8 +70,8 @@ class LlmEffect:
     """The LLM tier on versus off: same calls, same hand-written utterances."""
 
     calls: int
-    fast: CallSetReport
-    tiered: CallSetReport
+    fast: PassResult
+    tiered: PassResult
     handwritten: dict[str, dict[str, Any]]
 
 
@@ -122,11 +123,13 @@ def _tiered(examples: list[LabeledUtterance], model: IntentClassifier, chat: Cha
     return {"report": report,
             "asked": sum(d.fast_confidence < threshold for d in decisions) / len(decisions),
             "llm_share": sum(d.tier.value == "llm" for d in decisions) / len(decisions),
-            "changed": sum(d.intent != d.fast_intent for d in decisions)}
+            "changed": sum(d.intent != d.fast_intent for d in decisions),
+            "fallbacks": dict(Counter(d.fallback_reason for d in decisions
+                                      if d.fallback_reason and d.fast_confidence < threshold))}
 
 
 def _llm_effect(settings: Settings, testset: TestSet, calls: list[ScriptedCall],
-                intents: IntentClassifier, fast: CallSetReport,
+                intents: IntentClassifier, fast: PassResult,
                 handwritten: dict[str, list[LabeledUtterance]]) -> LlmEffect:
     from services.llm import build_chat_model, llm_endpoint
 
@@ -142,7 +145,7 @@ def _llm_effect(settings: Settings, testset: TestSet, calls: list[ScriptedCall],
                            for name, examples in handwritten.items()}
         finally:
             chat.close()
-    return LlmEffect(len(calls), fast, tiered.report, tiered_hand)
+    return LlmEffect(len(calls), fast, tiered, tiered_hand)
 
 
 def _speech(settings: Settings, testset: TestSet, intents: IntentClassifier,
@@ -192,7 +195,7 @@ def run_evaluation(settings: Settings, options: EvalOptions,
     if options.llm:
         subset = calls[: options.llm_calls]
         fast = _pass(settings, testset, subset, scripted_texts, model, name="llm_baseline",
-                     description="clean text, fast tier only").report
+                     description="clean text, fast tier only")
         report.llm = _llm_effect(settings, testset, subset, model, fast, hand_sets)
     if options.asr_calls > 0 or options.clips_dir is not None:
         _speech(settings, testset, model, options, report)

@@ -77,6 +77,17 @@ class LlmSettings(BaseModel):
         description="structured-output dialect: vllm | llama_cpp | openai",
     )
     timeout_s: float = Field(default=20.0, gt=0, description="per-request timeout")
+    node_timeout_s: dict[str, float] = Field(
+        default_factory=lambda: {
+            "classify_intent": 4.0, "extract_claim": 6.0, "explain": 8.0, "answer": 8.0,
+            "summarize": 15.0,
+        },
+        description=(
+            "time budget (s) per graph node's model call, retries included, so a slow model "
+            "never stalls a live call; nodes not listed use timeout_s. "
+            'JSON, e.g. {"explain": 5}'
+        ),
+    )
     max_retries: int = Field(default=2, ge=0, description="retries of retryable errors")
     concurrency: int = Field(default=4, ge=1, description="requests in flight per process")
     breaker_failures: int = Field(default=5, ge=1, description="failures that open the breaker")
@@ -129,6 +140,13 @@ class AgentSettings(BaseModel):
         default=60.0, gt=0, description="how long a call's end waits for missing utterances"
     )
     intent_llm_threshold: float = Field(default=0.55, ge=0, le=1, description="LLM tier below this")
+    llm_for_everything: bool = Field(
+        default=False,
+        description=(
+            "benchmark baseline only: ask the LLM tier for every customer utterance's intent and "
+            "every dispute's claim, even where the fast tier or the rules are sure"
+        ),
+    )
     churn_flag_threshold: float = Field(
         default=0.6, ge=0, le=1, description="flag a customer at this churn score"
     )

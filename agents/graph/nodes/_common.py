@@ -14,6 +14,7 @@ from agents.ports import ModelUnavailable
 from agents.tools import CreditLimits, ToolChannel, Tools
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+_SENTENCE_ENDS = (".", "!", "?", "다", "요", "。")
 
 
 def today(context: AgentContext) -> date:
@@ -37,6 +38,11 @@ def tools_for(
         limits=CreditLimits.for_channel(context.settings, channel), today=today(context),
         credited_krw=state.get("credited_krw", 0),
     )
+
+
+def ends_a_sentence(text: str) -> bool:
+    """Whether model text ends like a finished Korean sentence, not cut at a length cap."""
+    return text.rstrip().endswith(_SENTENCE_ENDS)
 
 
 def note(state: CallState, node: str, text: str) -> NoteRecord:

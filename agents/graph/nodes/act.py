@@ -7,10 +7,15 @@ import re
 from langgraph.runtime import Runtime
 
 from agents.graph.context import AgentContext
-from agents.graph.nodes._common import ask_model, note, tools_for
+from agents.graph.nodes._common import ask_model, ends_a_sentence, note, tools_for
 from agents.graph.state import CallState, ClaimState, DisputeState, NoteRecord, VerdictState
 from agents.ports import CreditReceipt
-from agents.prompts.explanation import EXPLANATION_SYSTEM, Explanation, explanation_user
+from agents.prompts.explanation import (
+    EXPLANATION_MAX_TOKENS,
+    EXPLANATION_SYSTEM,
+    Explanation,
+    explanation_user,
+)
 from agents.summary import RULE_LABELS
 from agents.tools import ToolPolicyViolation, Tools
 from services.schemas import DisputeOutcome
@@ -23,6 +28,16 @@ def act(state: CallState, runtime: Runtime[AgentContext]) -> CallState:
     verdict = state.get("verdict")
     if verdict is None:
         return {}
+    earlier = _decided_in_call(state, verdict)
+    if earlier is not None:
+        # Asked again in the same call: say the same thing, move no money, ask no one twice
+        # (a second credit attempt would also count twice against the per-call cap).
+        credited = earlier["outcome"] == DisputeOutcome.CREDIT_ISSUED
+        told = (draft_explanation(verdict, DisputeOutcome.CREDIT_ISSUED, already=True)
+                if credited else earlier["explanation"])
+        again: DisputeState = {**earlier, "seq": state.get("seq", -1), "explanation": told}
+        return {"dispute": again, "disputes": [again],
+                "actions": [note(state, "act", f"already_decided:{earlier['outcome']}")]}
     tools = tools_for(runtime.context, state)
     notes: list[NoteRecord] = []
     fallbacks: list[NoteRecord] = []
@@ -62,11 +77,13 @@ def explain(state: CallState, runtime: Runtime[AgentContext]) -> CallState:
     draft = dispute["explanation"]
     worded, reason = ask_model(
         runtime.context, call_id=state.get("call_id", ""), node="explain",
-        system=EXPLANATION_SYSTEM, schema=Explanation, max_tokens=200,
+        system=EXPLANATION_SYSTEM, schema=Explanation, max_tokens=EXPLANATION_MAX_TOKENS,
         user=explanation_user(outcome=dispute["outcome"], rule=dispute["rule"],
                               amount_krw=dispute["amount_krw"], facts=verdict["note"], draft=draft))
     if worded is not None and not _numbers_are_allowed(worded.text, dispute["amount_krw"], draft):
         worded, reason = None, "unsupported_numbers"
+    if worded is not None and not ends_a_sentence(worded.text):
+        worded, reason = None, "truncated"  # the grammar closed the string at its length cap
     text = worded.text if worded is not None else draft
     update: CallState = {"dispute": {**dispute, "explanation": text},
                          "disputes": [{**dispute, "explanation": text}],
@@ -103,6 +120,15 @@ def _credit(tools: Tools, state: CallState, verdict: VerdictState) -> CreditRece
         idempotency_key=verdict["idempotency_key"], customer_id=state.get("customer_id", ""),
         invoice_id=verdict["invoice_id"], amount_krw=verdict["amount_krw"],
         reason=f"{verdict['rule']}: {verdict['note']}")
+
+
+def _decided_in_call(state: CallState, verdict: VerdictState) -> DisputeState | None:
+    """This call's earlier decision on the same ledger key, if money moved or was asked for."""
+    key = verdict["idempotency_key"]
+    if key is None:
+        return None
+    return next((d for d in reversed(state.get("disputes", []))
+                 if d["idempotency_key"] == key and d["outcome"] != DisputeOutcome.EXPLAINED), None)
 
 
 def _outcome_without_money(verdict: VerdictState) -> DisputeOutcome:

@@ -28,7 +28,7 @@ def answer(state: CallState, runtime: Runtime[AgentContext]) -> CallState:
         passages = [e.answer for e in retrieve(text, intent=intent, k=2)]
         worded, reason = ask_model(runtime.context, call_id=state.get("call_id", ""),
                                    node="answer", system=CHAT_SYSTEM, schema=ChatReply,
-                                   user=chat_user(question=text, passages=passages))
+                                   max_tokens=192, user=chat_user(question=text, passages=passages))
         if worded is not None and not _grounded(worded.text, passages):
             worded, reason = None, "ungrounded_numbers"
         if worded is not None:

@@ -5,11 +5,16 @@ from __future__ import annotations
 from langgraph.runtime import Runtime
 
 from agents.graph.context import AgentContext
-from agents.graph.nodes._common import ask_model
+from agents.graph.nodes._common import ask_model, ends_a_sentence
 from agents.graph.nodes.emit import decision_of, message_id_for
 from agents.graph.state import CallState, DisputeState
 from agents.korean import redact
-from agents.prompts.summary import SUMMARY_SYSTEM, SummaryDraft, summary_user
+from agents.prompts.summary import (
+    SUMMARY_MAX_TOKENS,
+    SUMMARY_SYSTEM,
+    SummaryDraft,
+    summary_user,
+)
 from agents.summary import distinct_intents, template_summary
 from services.schemas import CallSummary, DisputeOutcome, SummarySource
 
@@ -26,10 +31,12 @@ def summarize(state: CallState, runtime: Runtime[AgentContext]) -> CallState:
                            for u in state.get("utterances", []))[-_MAX_TRANSCRIPT_CHARS:]
     facts = f"처리 결과: {template.resolution}\n후속 조치: {template.follow_up}"
     draft, reason = ask_model(context, call_id=call_id, node="summarize", system=SUMMARY_SYSTEM,
-                              schema=SummaryDraft, max_tokens=400,
+                              schema=SummaryDraft, max_tokens=SUMMARY_MAX_TOKENS,
                               user=summary_user(facts=facts, transcript=transcript))
     if draft is not None and _has_pii(draft):
         draft, reason = None, "pii_in_model_output"
+    if draft is not None and not ends_a_sentence(draft.summary):
+        draft, reason = None, "truncated"  # the grammar closed the string at its length cap
     disputes = state.get("disputes", [])
     event = state.get("event", {})
     summary = CallSummary(
@@ -51,7 +58,7 @@ def summarize(state: CallState, runtime: Runtime[AgentContext]) -> CallState:
 
 
 def _has_pii(draft: SummaryDraft) -> bool:
-    fields = (draft.summary, draft.customer_request, draft.resolution, draft.follow_up)
+    fields = (draft.summary, draft.customer_request)
     # Placeholders mean the model copied redacted spans: reject those too.
     return any(redact(f).spans or "[" in f for f in fields)
 

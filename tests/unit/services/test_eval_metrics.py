@@ -70,8 +70,10 @@ def test_accuracy_and_wilson_interval() -> None:
 
 def _turn(seq: int, expected: Intent | None, found: Intent, tier: IntentTier = IntentTier.FAST,
           confidence: float = 0.9) -> UtteranceOutcome:
+    asked = tier is IntentTier.LLM or confidence < 0.55
     return UtteranceOutcome(seq=seq, expected=expected, found=found, confidence=confidence,
-                            tier=tier, llm_asked=tier is IntentTier.LLM or confidence < 0.55)
+                            tier=tier, llm_asked=asked,
+                            fallback="llm_disabled" if asked and tier is IntentTier.FAST else None)
 
 
 def test_score_calls_on_three_calls() -> None:
@@ -104,6 +106,7 @@ def test_score_calls_on_three_calls() -> None:
     assert report.dispute.calls == 1 and report.dispute.accuracy == 1.0
     assert report.dispute.credit.mean_absolute_krw == 0.0
     assert report.dispute.spurious == 1
+    assert report.dispute.spurious_money == 0  # an explanation moves no money
     assert report.churn.positives == 1
     assert report.churn.auc == 1.0  # 0.7 above both 0.2 and 0.65
     assert report.churn.flag.precision == pytest.approx(0.5)
@@ -111,3 +114,4 @@ def test_score_calls_on_three_calls() -> None:
     assert report.churn.flag_mismatches == 0
     assert report.llm_share == pytest.approx(1 / 4)
     assert report.llm_asked_share == pytest.approx(2 / 4)
+    assert report.llm_fallbacks == {"llm_disabled": 1}

@@ -94,7 +94,7 @@ def test_disputes_agree_with_world(world: SyntheticWorld, calls: list[ScriptedCa
             assert expected.invoice_id == anomaly.invoice_id
             want = (
                 DisputeOutcome.CREDIT_ISSUED
-                if anomaly.expected_credit_krw <= LIMIT
+                if anomaly.expected_credit_krw <= LIMIT and not anomaly.needs_review
                 else DisputeOutcome.PENDING_APPROVAL
             )
             assert expected.outcome is want

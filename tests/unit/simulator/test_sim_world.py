@@ -69,7 +69,10 @@ def test_anomaly_credit_matches_invoice_lines(world: SyntheticWorld) -> None:
             same = ("kind", "description", "amount_krw", "service_code", "charged_on")
             assert all(getattr(first, f) == getattr(copy, f) for f in same)
             assert anomaly.expected_credit_krw == copy.amount_krw
-        elif anomaly.kind is AnomalyKind.ROAMING_WITHOUT_USAGE:
+            assert anomaly.needs_review is (copy.kind is ChargeKind.MICROPAYMENT)
+            continue
+        assert not anomaly.needs_review
+        if anomaly.kind is AnomalyKind.ROAMING_WITHOUT_USAGE:
             assert disputed[0].kind is ChargeKind.ROAMING
             assert not [
                 u
