@@ -95,6 +95,14 @@ class LlmSettings(BaseModel):
     enabled: bool = Field(default=True, description="false = deterministic paths only")
     embedded_threads: int = Field(default=2, ge=1, description="llama.cpp threads")
     embedded_ctx: int = Field(default=2048, ge=512, description="llama.cpp context tokens")
+    embedded_prompt_cache_mb: int = Field(
+        default=256,
+        ge=0,
+        description=(
+            "RAM for llama.cpp's prompt-state cache, so each node's long system prompt is "
+            "prefilled once, not on every switch between nodes; 0 = off"
+        ),
+    )
     embedded_model_path: str | None = Field(
         default=None, description="GGUF file; unset = assemble the packaged Gemma 3 270M"
     )

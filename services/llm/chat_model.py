@@ -52,6 +52,14 @@ class LlmChatModel:
         """A view that tags usage and audit entries with `call_id`; shares the client."""
         return LlmChatModel(self._settings, self._client, audit=self._audit, call_id=call_id)
 
+    def budget_s(self, node: str) -> float:
+        """The time budget of one model call of `node` (settings.node_timeout_s, else timeout_s).
+
+        The `ChatModel` port carries no deadline, so the adapter maps node to budget: a
+        live call's intent or claim cannot wait as long as the post-call summary can.
+        """
+        return self._settings.node_timeout_s.get(node, self._settings.timeout_s)
+
     def close(self) -> None:
         """Release the client (only the owner of the client should call this)."""
         if self._client:
@@ -104,6 +112,7 @@ class LlmChatModel:
             "node": node,
             "model": self._settings.model,
             "schema": schema.__name__ if schema else None,
+            "budget_s": self.budget_s(node),
             "system": safe_system,
             "user": safe_user,
         }
@@ -118,6 +127,7 @@ class LlmChatModel:
                 schema_name=schema.__name__ if schema else "reply",
                 call_id=self.call_id,
                 node=node,
+                timeout_s=self.budget_s(node),
             )
         except LlmError as exc:
             self._fail(node, detail, exc.reason, exc.detail)
