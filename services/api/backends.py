@@ -54,6 +54,10 @@ class CallReadModel(Protocol):
         """Customer, plan, recent invoices, credits and calls."""
         ...
 
+    def audit_trail(self, call_id: str, *, limit: int) -> list[dict[str, Any]]:
+        """Every node, tool call and model call of a call (redacted), oldest first."""
+        ...
+
     def healthy(self) -> bool:
         """Whether the database answers."""
         ...

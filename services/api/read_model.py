@@ -20,6 +20,7 @@ from services.db import (
     ApprovalNotFound,
     ApprovalView,
     SqlApprovalStore,
+    SqlAuditLog,
     SqlCallStore,
 )
 from services.db.models import Approval, Call, ChurnFlag, Dispute, InsightRow, SummaryRow
@@ -36,6 +37,7 @@ class SqlCallReadModel:
         self._sessions = sessions
         self._calls = SqlCallStore(sessions)
         self._approvals = SqlApprovalStore(sessions)
+        self._audit = SqlAuditLog(sessions)
 
     def call_view(self, call_id: str) -> dict[str, Any] | None:
         """Timeline, insights, summary, disputes and churn flag of one call."""
@@ -135,6 +137,12 @@ class SqlCallReadModel:
         body["customer"]["name"] = mask_name(view.customer.name)
         body["customer"]["phone"] = mask_phone(view.customer.phone)
         return body
+
+    def audit_trail(self, call_id: str, *, limit: int) -> list[dict[str, Any]]:
+        """The call's audit log: nodes, tool calls and model calls with latency and tokens."""
+        with _database_errors():
+            entries = self._audit.entries(call_id=call_id, limit=limit)
+        return [{**entry, "at": entry["at"].isoformat()} for entry in entries]
 
     def healthy(self) -> bool:
         """Whether the database answers a trivial query."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -89,10 +90,23 @@ class Transcript:
 
 
 class SpeechEngine(Protocol):
-    """Turns 16 kHz mono float32 audio into a transcript (blocking; call from a worker thread)."""
+    """Turns 16 kHz mono float32 audio into a transcript (blocking; call from a worker thread).
+
+    Engines that subclass it explicitly inherit `transcribe_batch` as a loop; engines that
+    can batch (faster-whisper) override it.
+    """
 
     name: str
 
     def transcribe(self, audio: NDArray[np.float32], options: DecodeOptions) -> Transcript:
         """Transcribe one utterance or file."""
         ...
+
+    def transcribe_batch(
+        self, audios: Sequence[NDArray[np.float32]], options: DecodeOptions
+    ) -> list[Transcript]:
+        """Transcribe several utterances (e.g. of different calls); one result per input, in order.
+
+        The result for each input must be what `transcribe` gives for it alone.
+        """
+        return [self.transcribe(audio, options) for audio in audios]

@@ -1,4 +1,4 @@
-"""How each OpenAI-compatible server wants structured output and stream usage asked for.
+r"""How each OpenAI-compatible server wants structured output and stream usage asked for.
 
 - vLLM: the OpenAI `response_format` `json_schema` form, compiled to a grammar by its
   structured-output backend (xgrammar or guidance). vLLM also accepts the extra-body field
@@ -7,7 +7,7 @@
   `stream_options.include_usage`.
 - llama-cpp-python's server: `{"type": "json_object", "schema": ...}` turns the schema into
   a GBNF grammar; it answers `json_schema` with a 500. Streams carry no usage. Its
-  converter mistranslates `\\d` in a `pattern` (`\\d{2}` becomes the literal `"\\d\\d"`),
+  converter mistranslates `\d` in a `pattern` (`20\d{2}` became `"20\d20\d"`),
   llama.cpp rejects that grammar and the server process dies, so patterns are rewritten
   to `[0-9]` first. The grammar is checked against the whole vocabulary (262k tokens for
   Gemma 3) at every step: measured here, free-text string fields decode 3-4 times slower
@@ -78,7 +78,7 @@ def llama_cpp_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def without_digit_escapes(pattern: str) -> str:
-    """`pattern` with `\\d` spelled as a digit range (`[0-9]`, or `0-9` inside a class)."""
+    r"""`pattern` with `\d` spelled as a digit range (`[0-9]`, or `0-9` inside a class)."""
     out: list[str] = []
     in_class, index = False, 0
     while index < len(pattern):

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.api import create_app
 from services.config import ApiSettings, DatabaseSettings, LlmSettings, Settings
-from services.db import SqlApprovalStore, SqlCallStore, seed_world
+from services.db import SqlApprovalStore, SqlAuditLog, SqlCallStore, seed_world
 from services.db.models import Approval
 from services.schemas import (
     AUDIO_MAGIC,
@@ -231,6 +231,19 @@ def test_views_read_rows_written_through_the_database_layer(
     assert customer["customer"]["phone"] == "010-****-5678"
     assert call_id in {c["call_id"] for c in customer["calls"]}
     assert client.get(f"/v1/calls/{_call_id()}", headers=READER).status_code == 404
+
+    SqlAuditLog(session_factory).record(
+        call_id=call_id,
+        actor="model:summarize",
+        action="ok",
+        detail={"input": "[전화번호]로 연락 주세요"},
+        latency_ms=812.5,
+        prompt_tokens=640,
+        completion_tokens=96,
+    )
+    (entry,) = client.get(f"/v1/calls/{call_id}/audit", headers=READER).json()
+    assert entry["actor"] == "model:summarize"
+    assert (entry["prompt_tokens"], entry["completion_tokens"]) == (640, 96)
 
 
 def test_approval_is_decided_once_and_wakes_the_graph(

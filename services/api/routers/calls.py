@@ -124,6 +124,19 @@ def call_view(_: Reader, call_id: CallId, backends: BackendsDep) -> dict[str, An
     return view
 
 
+@router.get("/{call_id}/audit")
+def call_audit(
+    _: Reader,
+    call_id: CallId,
+    backends: BackendsDep,
+    limit: Annotated[int, Query(ge=1, le=2000)] = 500,
+) -> list[dict[str, Any]]:
+    """The call's audit trail: each node, tool call and model call, redacted, with tokens."""
+    if backends.read_model.call_view(call_id) is None:
+        raise NotFound(f"통화 {call_id}를 찾을 수 없습니다 (unknown call)")
+    return backends.read_model.audit_trail(call_id, limit=limit)
+
+
 @router.get("")
 def recent_calls(
     _: Reader, backends: BackendsDep, limit: Annotated[int, Query(ge=1, le=200)] = 50

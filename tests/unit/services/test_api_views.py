@@ -194,3 +194,18 @@ def test_dashboard_page_is_served_and_reads_the_key_parameter() -> None:
     assert response.headers["content-type"].startswith("text/html")
     assert "kcall 상담 현황" in response.text
     assert 'params.has("key")' in response.text
+
+
+def test_audit_trail_of_a_call_is_queryable() -> None:
+    fakes = FakeBackends()
+    fakes.read_model.audit = [
+        {"call_id": "call-0002", "actor": "node:classify_intent", "action": "run"},
+        {"call_id": "call-0002", "actor": "model:summarize", "action": "unavailable"},
+        {"call_id": "call-0001", "actor": "tool:invoices", "action": "call"},
+    ]
+    with _client(fakes) as client:
+        trail = client.get("/v1/calls/call-0002/audit", headers=READER)
+        unknown = client.get("/v1/calls/call-9999/audit", headers=READER)
+    assert trail.status_code == 200
+    assert [e["actor"] for e in trail.json()] == ["node:classify_intent", "model:summarize"]
+    assert unknown.status_code == 404

@@ -1,0 +1,115 @@
+"""Per-node time budgets, llama.cpp-safe schema patterns, and the prompt-cache flags."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from llama_cpp.llama_grammar import json_schema_to_gbnf
+from pydantic import BaseModel
+
+from agents.prompts.chat import ChatReply
+from agents.prompts.claim import ClaimExtraction
+from agents.prompts.explanation import Explanation
+from agents.prompts.intent import IntentChoice
+from agents.prompts.summary import SummaryDraft
+from services.config.settings import LlmDialect, LlmSettings, Settings
+from services.llm.chat_model import LlmChatModel
+from services.llm.client import OpenAICompatibleClient
+from services.llm.dialects import (
+    llama_cpp_schema,
+    structured_output_fields,
+    without_digit_escapes,
+)
+from services.llm.embedded import EmbeddedLlmServer
+from services.llm.sync import SyncLlmClient
+
+PROMPT_SCHEMAS: list[type[BaseModel]] = [
+    IntentChoice, ClaimExtraction, Explanation, SummaryDraft, ChatReply,
+]
+
+
+class Reply(BaseModel):
+    text: str
+
+
+class RecordingSync(SyncLlmClient):
+    """A real facade over a fake transport that remembers each call's time budget."""
+
+    def __init__(self, settings: LlmSettings) -> None:
+        def answer(_: httpx.Request) -> httpx.Response:
+            return httpx.Response(200, json={
+                "choices": [{"message": {"content": '{"text": "네"}'}, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 3, "completion_tokens": 2}})
+
+        super().__init__(OpenAICompatibleClient(settings, transport=httpx.MockTransport(answer)))
+        self.budgets: list[float | None] = []
+
+    def chat(self, *args: Any, **kwargs: Any) -> Any:
+        self.budgets.append(kwargs.get("timeout_s"))
+        return super().chat(*args, **kwargs)
+
+
+@pytest.mark.parametrize(("pattern", "expected"), [
+    (r"^20\d{2}-(0[1-9]|1[0-2])$", r"^20[0-9]{2}-(0[1-9]|1[0-2])$"),
+    (r"[\d-]+", r"[0-9-]+"),
+    (r"a\.\d", r"a\.[0-9]"),
+    (r"\\d", r"\\d"),  # an escaped backslash followed by d is not a digit class
+])
+def test_digit_escapes_become_ranges(pattern: str, expected: str) -> None:
+    assert without_digit_escapes(pattern) == expected
+
+
+def test_llama_cpp_fields_rewrite_nested_patterns_without_touching_the_original() -> None:
+    schema = {"type": "object", "properties": {"p": {"anyOf": [
+        {"type": "string", "pattern": r"^\d{4}$"}, {"type": "null"}]}}}
+    fields = structured_output_fields(LlmDialect.LLAMA_CPP, name="x", schema=schema)
+    sent = fields["response_format"]["schema"]
+    assert sent["properties"]["p"]["anyOf"][0]["pattern"] == "^[0-9]{4}$"
+    assert schema["properties"]["p"]["anyOf"][0]["pattern"] == r"^\d{4}$"  # type: ignore[index]
+
+
+@pytest.mark.parametrize("schema", PROMPT_SCHEMAS, ids=lambda s: s.__name__)
+def test_every_prompt_schema_becomes_a_grammar_llama_cpp_can_parse(
+    schema: type[BaseModel],
+) -> None:
+    # llama-cpp-python turns `\d` into a literal the C++ parser rejects, which kills the
+    # server; the converter's output must contain no backslash class at all.
+    grammar = json_schema_to_gbnf(json.dumps(llama_cpp_schema(schema.model_json_schema())))
+    assert "\\d" not in grammar
+
+
+def test_each_node_gets_its_own_budget_and_others_the_default() -> None:
+    settings = LlmSettings(base_url="http://llm.test/v1", timeout_s=20.0,
+                           node_timeout_s={"classify_intent": 2.5, "summarize": 12.0})
+    sync = RecordingSync(settings)
+    model = LlmChatModel(settings, sync)
+    for node in ("classify_intent", "summarize", "explain"):
+        model.structured(node=node, system="s", user="u", schema=Reply)
+    model.text(node="answer", system="s", user="u")
+    model.close()
+    assert sync.budgets == [2.5, 12.0, 20.0, 20.0]
+    assert model.for_call("c9").budget_s("classify_intent") == 2.5
+
+
+def test_default_budgets_fit_a_live_call() -> None:
+    budgets = LlmSettings().node_timeout_s
+    assert budgets["classify_intent"] <= budgets["extract_claim"] <= budgets["summarize"]
+    assert max(budgets.values()) < LlmSettings().timeout_s
+
+
+def test_node_budgets_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KCALL_LLM_NODE_TIMEOUT_S", '{"explain": 5}')
+    assert Settings().llm.node_timeout_s == {"explain": 5.0}
+
+
+def test_server_command_turns_the_prompt_cache_on_and_off(tmp_path: Path) -> None:
+    on = Settings(llm=LlmSettings(embedded_prompt_cache_mb=64))
+    command = EmbeddedLlmServer(on).command(tmp_path / "m.gguf", 1234)
+    assert command[command.index("--cache") + 1] == "True"
+    assert command[command.index("--cache_size") + 1] == str(64 << 20)
+    off = Settings(llm=LlmSettings(embedded_prompt_cache_mb=0))
+    assert "--cache" not in EmbeddedLlmServer(off).command(tmp_path / "m.gguf", 1234)
