@@ -1,14 +1,18 @@
 """Streaming ASR vs. whole-file-after-hangup: end-of-utterance -> transcript latency and RTF.
 
-Usage: python bench/asr_stream.py [--calls 1,4,8] [--turns 4]
+Usage: python bench/asr_stream.py [--calls 1,4,8] [--turns 4] [--batch 1,8]
 
 Each synthetic call has two 8 kHz G.711 channels (customer, agent) taking turns; speech
 is espeak-ng Korean plus, when present, the real clip leopard_test_ko.wav. Chunks of
 200 ms are fed to the real AsrHandler (real Whisper base, real Silero VAD) in REAL TIME:
 chunk k of every call is handed over at start + 0.2 k s, or later if the worker is busy
 (that lag counts in the latency). One synchronous worker, like one stage runner process,
-no broker in the loop. Latency of an utterance = wall time its Utterance message came out
-- wall time the last sample of its speech was spoken.
+no broker in the loop: each 200 ms step is one poll batch (chunk k of every call) handed to
+`handle`, then `tick` transcribes what the batch finished. `--batch` runs the streaming
+side once per engine batch size: 1 = one utterance at a time, N = up to N utterances of
+different calls per `transcribe_batch` (the RESULT line uses the largest). Latency of an
+utterance = wall time its Utterance message came out - wall time the last sample of its
+speech was spoken.
 
 Baseline: the same calls transcribed as whole files (faster-whisper with its VAD filter)
 by one worker after all of them hang up, one channel file after another; an utterance's
@@ -18,20 +22,29 @@ latency = when its channel's file finished - when it was spoken.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipelines.asr import AsrHandler  # noqa: E402
-from pipelines.stage import Incoming  # noqa: E402
-from services.asr import DecodeOptions, float_to_pcm16, load_engine, read_wav, resample  # noqa: E402
+from pipelines.stage import Incoming, Outgoing  # noqa: E402
+from services.asr import (  # noqa: E402
+    DecodeOptions,
+    FasterWhisperEngine,
+    float_to_pcm16,
+    load_engine,
+    read_wav,
+    resample,
+)
 from services.cli.asr_eval import ESPEAK_SENTENCES, espeak_clip  # noqa: E402
 from services.config import get_settings  # noqa: E402
 from services.schemas import AudioChunk, Speaker, Utterance  # noqa: E402
@@ -93,8 +106,10 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def run_streaming(engine: object, calls: list[Call]) -> dict[str, float]:
-    handler = AsrHandler(engine, lambda text: text, get_settings().asr)  # type: ignore[arg-type]
+def run_streaming(engine: FasterWhisperEngine, calls: list[Call], batch: int) -> dict[str, float]:
+    engine.batch_size = batch
+    counts_before = dataclasses.replace(engine.counts)
+    handler = AsrHandler(engine, lambda text: text, get_settings().asr)
     per_call = {c.call_id: chunks(c) for c in calls}
     steps = max(len(v[s]) for v in per_call.values() for s in Speaker)
     latencies: list[float] = []
@@ -104,15 +119,18 @@ def run_streaming(engine: object, calls: list[Call]) -> dict[str, float]:
         if (wait := due - time.monotonic()) > 0:
             time.sleep(wait)
         t0 = time.monotonic()
-        for streams in per_call.values():
+        out: list[Outgoing] = []
+        for streams in per_call.values():  # one poll batch: this step's chunk of every call
             for speaker in Speaker:
                 if k < len(streams[speaker]):
-                    for o in handler.handle(Incoming(streams[speaker][k], 0, offset)):
-                        if isinstance(o.message, Utterance):
-                            spoken = start + o.message.end_ms / 1000
-                            latencies.append(time.monotonic() - spoken)
+                    out += handler.handle(Incoming(streams[speaker][k], 0, offset))
                     offset += 1
-        busy += time.monotonic() - t0
+        out += handler.tick(time.monotonic())
+        done = time.monotonic()
+        for o in out:
+            if isinstance(o.message, Utterance):
+                latencies.append(done - (start + o.message.end_ms / 1000))
+        busy += done - t0
     channel_audio_s = sum(c.duration_s for c in calls) * 2
     return {
         "p50_ms": 1000 * pct(latencies, 0.5),
@@ -121,10 +139,14 @@ def run_streaming(engine: object, calls: list[Call]) -> dict[str, float]:
         "rtf": busy / channel_audio_s,
         "wall_s": time.monotonic() - start,
         "dropped_hallucinated_segments": handler.filter.counter.total_dropped,
+        "engine_calls": handler.stats.batches,
+        "mean_batch": handler.stats.batched_utterances / max(handler.stats.batches, 1),
+        "decoded_in_batches": engine.counts.batched - counts_before.batched,
+        "decoded_alone_again": engine.counts.one_by_one - counts_before.one_by_one,
     }
 
 
-def run_whole_file(engine: object, calls: list[Call]) -> dict[str, float]:
+def run_whole_file(engine: FasterWhisperEngine, calls: list[Call]) -> dict[str, float]:
     options = DecodeOptions.from_settings(get_settings().asr, vad_filter=True)
     latencies: list[float] = []
     busy, clock = 0.0, 0.0  # the worker's timeline, in seconds since the calls started
@@ -133,7 +155,7 @@ def run_whole_file(engine: object, calls: list[Call]) -> dict[str, float]:
         for speaker in Speaker:
             audio = resample(call.tracks[speaker], PHONE_RATE)
             t0 = time.monotonic()
-            engine.transcribe(audio, options)  # type: ignore[attr-defined]
+            engine.transcribe(audio, options)
             took = time.monotonic() - t0
             busy, clock = busy + took, clock + took
             latencies += [clock - end for end in call.turn_ends_s[speaker]]
@@ -150,25 +172,34 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", default="1,4,8")
     parser.add_argument("--turns", type=int, default=4)
+    parser.add_argument("--batch", default=f"1,{get_settings().asr.batch_size}")
     args = parser.parse_args()
     settings = get_settings()
     engine = load_engine(settings)
+    assert isinstance(engine, FasterWhisperEngine), "the bench measures faster-whisper"
+    batches = sorted({int(x) for x in args.batch.split(",")})
+    load_at_start = os.getloadavg()
     voices = [resample(*espeak_clip(s, settings.simulator.espeak_voice)) for s in ESPEAK_SENTENCES]
     if (CLIPS / "leopard_test_ko.wav").is_file():
         voices.insert(0, resample(*read_wav(CLIPS / "leopard_test_ko.wav")))
     engine.transcribe(voices[0], DecodeOptions())  # warm-up: first decode pays one-off costs
-    details = {}
+    details: dict[str, dict[str, Any]] = {}
     for n in [int(x) for x in args.calls.split(",")]:
         calls = build_calls(n, args.turns, voices)
-        stream = run_streaming(engine, calls)
+        runs = {f"streaming_batch{b}": run_streaming(engine, calls, b) for b in batches}
         whole = run_whole_file(engine, calls)
-        details[f"{n}_calls"] = {"streaming": stream, "whole_file": whole,
-                                 "call_s": round(calls[0].duration_s, 2)}
-        print(f"{n} call(s): streaming p50 {stream['p50_ms']:.0f} ms p95 {stream['p95_ms']:.0f} ms "
-              f"rtf {stream['rtf']:.3f} | whole-file p50 {whole['p50_ms']:.0f} ms "
-              f"p95 {whole['p95_ms']:.0f} ms rtf {whole['rtf']:.3f}", flush=True)
+        call_s = round(calls[0].duration_s, 2)
+        details[f"{n}_calls"] = {**runs, "whole_file": whole, "call_s": call_s}
+        line = " | ".join(
+            f"batch {b}: p50 {r['p50_ms']:.0f} ms p95 {r['p95_ms']:.0f} ms rtf {r['rtf']:.3f} "
+            f"(mean batch {r['mean_batch']:.1f})"
+            for b, r in zip(batches, runs.values(), strict=True)
+        )
+        print(f"{n} call(s): streaming {line} | whole-file p50 {whole['p50_ms']:.0f} ms "
+              f"p95 {whole['p95_ms']:.0f} ms rtf {whole['rtf']:.3f} "
+              f"[load {os.getloadavg()[0]:.1f}]", flush=True)
     key = "4_calls" if "4_calls" in details else next(iter(details))
-    value = details[key]["streaming"]["p50_ms"]
+    value = details[key][f"streaming_batch{batches[-1]}"]["p50_ms"]
     baseline = details[key]["whole_file"]["p50_ms"]
     result = {
         "bench": "asr_stream_eou_latency_p50",
@@ -180,8 +211,10 @@ def main() -> None:
         "at": key,
         "pacing": "real time, 200 ms chunks, one synchronous worker, 8 kHz G.711 input",
         "asr": {"engine": engine.name, "threads": settings.asr.threads,
-                "compute_type": settings.asr.compute_type, "beam_size": settings.asr.beam_size},
-        "load_average_1m_at_end": os.getloadavg()[0],
+                "compute_type": settings.asr.compute_type, "beam_size": settings.asr.beam_size,
+                "batch_size": batches[-1]},
+        "load_average_at_start": load_at_start,
+        "load_average_at_end": os.getloadavg(),
         "cpus": os.cpu_count(),
         "details": details,
     }

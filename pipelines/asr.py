@@ -5,16 +5,25 @@ the call's first chunk, so `safe_offset` holds each partition at the first offse
 oldest open call. After a crash the open calls replay whole and re-emit the same
 (call_id, seq) pairs, which downstream dedupes. A call seen without its start (the replayed
 tail of a call that already ended) is recognised and dropped without output.
+
+Batching: `handle` never calls the engine; `tick` (after every poll) decodes all the
+utterances the poll batch finished, of every call, in one `transcribe_batch`. An utterance
+the engine fails on stays in its place (its call's later utterances wait behind it) and is
+retried with backoff, alone, and dropped with an error after `max_attempts`.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import time
 import uuid
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
 
 from pipelines.stage import Incoming, Outgoing, PoisonMessage
 from services.asr import (
@@ -26,6 +35,7 @@ from services.asr import (
     SpeechEngine,
     SpeechProbability,
     SpeechSegment,
+    Transcript,
     UtteranceOrderer,
     vad_options,
 )
@@ -46,9 +56,12 @@ class AsrStats:
     duplicates: int = 0
     utterances: int = 0
     empty: int = 0
+    failed: int = 0  # utterances dropped after `max_attempts` engine failures
     calls_ended: int = 0
     calls_timed_out: int = 0
     calls_orphaned: int = 0
+    batches: int = 0  # transcribe_batch calls
+    batched_utterances: int = 0  # utterances that went through them
     audio_s: float = 0.0
     transcribe_s: float = 0.0
 
@@ -62,21 +75,42 @@ class _Heard:
     confidence: float
 
 
+@dataclass(slots=True, eq=False)
+class _Cut:
+    """A finished utterance waiting for the engine."""
+
+    speaker: Speaker
+    segment: SpeechSegment
+    attempts: int = 0
+    retry_at: float = -math.inf
+
+
 @dataclass(slots=True)
 class _Call:
     partition: int
     first_offset: int
     last_seen: float
     channels: dict[Speaker, ChannelStream]
-    untranscribed: deque[tuple[Speaker, SpeechSegment]] = field(default_factory=deque)
+    untranscribed: list[_Cut] = field(default_factory=list)
     orderer: UtteranceOrderer[_Heard] = field(
         default_factory=lambda: UtteranceOrderer([s.value for s in _CHANNELS])
     )
     next_seq: int = 0
+    end_reason: str = "hangup"
+
+    def cut(self, *, force: bool) -> None:
+        for speaker, stream in self.channels.items():
+            self.untranscribed += (_Cut(speaker, seg) for seg in stream.advance(force=force))
 
 
 class AsrHandler:
-    """StageHandler for `calls.audio.v1` -> `calls.transcripts.v1`."""
+    """StageHandler for `calls.audio.v1` -> `calls.transcripts.v1`.
+
+    `handle` only sequences and cuts audio; `tick`, which the runner calls after every poll,
+    transcribes every utterance all calls finished in that poll batch with ONE
+    `transcribe_batch` call, then releases each call's utterances in order. Calls with
+    utterances waiting stay open, so `safe_offset` covers them until they are out.
+    """
 
     name = "asr"
     sources: tuple[Topic, ...] = (Topic.AUDIO,)
@@ -91,12 +125,15 @@ class AsrHandler:
         clock: Callable[[], float] = time.monotonic,
         max_pending_chunks: int = 50,
         vad: Callable[[], SpeechProbability] | None = None,
+        max_attempts: int = 5,
+        retry_backoff_s: float = 1.0,
     ) -> None:
         self._engine, self._redact, self._clock = engine, redact, clock
         self._asr, self._idle_timeout_s = asr, idle_timeout_s
         self._max_pending = max_pending_chunks
         self._vad = vad  # factory of per-channel VAD streams; None = Silero
         self._decode = DecodeOptions.from_settings(asr)
+        self._max_attempts, self._backoff_s = max_attempts, retry_backoff_s
         self.filter = HallucinationFilter(no_speech_threshold=asr.no_speech_threshold)
         self.stats = AsrStats()
         self._calls: dict[str, _Call] = {}
@@ -107,8 +144,13 @@ class AsrHandler:
         """Calls with state in memory."""
         return len(self._calls)
 
+    @property
+    def waiting_utterances(self) -> int:
+        """Finished utterances not yet transcribed (the next `tick` takes them)."""
+        return sum(len(call.untranscribed) for call in self._calls.values())
+
     def handle(self, incoming: Incoming) -> Sequence[Outgoing]:
-        """Take one audio chunk; return the utterances (and CallEnded) it made final."""
+        """Take one audio chunk; return what it made final without the engine (see `tick`)."""
         chunk = incoming.message
         if not isinstance(chunk, AudioChunk):
             raise PoisonMessage(f"asr reads audio chunks, got {type(chunk).__name__}")
@@ -132,26 +174,33 @@ class AsrHandler:
             self.stats.chunks += 1
         if self._is_orphan(call, force=False):
             return self._drop_orphan(chunk.call_id)
-        for speaker, stream in call.channels.items():
-            call.untranscribed.extend((speaker, seg) for seg in stream.advance())
-        return self._progress(chunk.call_id, call, reason="hangup")
+        call.cut(force=False)
+        if call.untranscribed:
+            return []  # transcribed in tick(), batched with the other calls' utterances
+        return self._release(chunk.call_id, call)
 
     def tick(self, now: float) -> Sequence[Outgoing]:
-        """Force-finish calls that sent nothing for `idle_timeout_s` (a lost `last` flag)."""
+        """Transcribe the utterances `handle` cut, as one batch, and release them in order.
+
+        Also force-finishes calls that sent nothing for `idle_timeout_s` (a lost `last` flag).
+        """
         out: list[Outgoing] = []
         for call_id, call in list(self._calls.items()):
             if now - call.last_seen < self._idle_timeout_s:
                 continue
+            if all(stream.flushed for stream in call.channels.values()):
+                continue  # already finished; only its utterances wait for the engine
             if self._is_orphan(call, force=True):
                 out += self._drop_orphan(call_id)
                 continue
             idle = now - call.last_seen
             _log.warning("asr: call %s idle for %.0f s, finishing it", call_id, idle)
             self.stats.calls_timed_out += 1
-            for speaker, stream in call.channels.items():
-                call.untranscribed.extend((speaker, seg) for seg in stream.advance(force=True))
-            out += self._progress(call_id, call, reason="idle_timeout")
-        return out
+            call.end_reason = "idle_timeout"
+            call.cut(force=True)
+            if not call.untranscribed:
+                out += self._release(call_id, call)
+        return out + self._transcribe_waiting(now)
 
     def safe_offset(self, partition: int) -> int | None:
         """First offset of the oldest open call on `partition` (see the module docstring)."""
@@ -172,39 +221,80 @@ class AsrHandler:
             for s in _CHANNELS
         }
 
-    def _progress(self, call_id: str, call: _Call, *, reason: str) -> list[Outgoing]:
-        # Dequeue only after a transcription succeeded: if the engine raises, the runner
-        # retries the chunk, which is now a duplicate, and this loop picks up where it stopped.
-        while call.untranscribed:
-            speaker, segment = call.untranscribed[0]
-            heard = self._transcribe(speaker, segment)
-            call.untranscribed.popleft()
-            if heard is not None:
-                call.orderer.add(speaker.value, segment.start, heard)
+    def _transcribe_waiting(self, now: float) -> list[Outgoing]:
+        waiting = [(cid, call) for cid, call in self._calls.items() if call.untranscribed]
+        cuts = [(c, cut) for _, c in waiting for cut in c.untranscribed if cut.retry_at <= now]
+        if not cuts:
+            return []
+        results = self._run_engine([cut.segment.audio for _, cut in cuts])
+        finished: set[int] = set()
+        for (call, cut), result in zip(cuts, results, strict=True):
+            if isinstance(result, Exception):
+                cut.attempts += 1
+                if cut.attempts < self._max_attempts:
+                    # kept in place, so the call's order holds; other calls go on meanwhile
+                    cut.retry_at = now + min(self._backoff_s * 2 ** (cut.attempts - 1), 30.0)
+                    continue
+                _log.error("asr: utterance dropped after %d engine failures: %r",
+                           cut.attempts, result)  # fmt: skip
+                self.stats.failed += 1
+            elif (heard := self._heard(cut, result)) is not None:
+                call.orderer.add(cut.speaker.value, cut.segment.start, heard)
+            finished.add(id(cut))
+        out: list[Outgoing] = []
+        for call_id, call in waiting:
+            call.untranscribed = [c for c in call.untranscribed if id(c) not in finished]
+            if not call.untranscribed:
+                out += self._release(call_id, call)
+        return out
+
+    def _run_engine(self, audios: list[NDArray[np.float32]]) -> list[Transcript | Exception]:
+        """One batch; if it fails, each utterance alone, so one bad utterance fails alone."""
+        started = time.perf_counter()
+        self.stats.batches += 1
+        self.stats.batched_utterances += len(audios)
+        results: list[Transcript | Exception]
+        try:
+            results = list(self._engine.transcribe_batch(audios, self._decode))
+        except Exception as exc:
+            if len(audios) == 1:
+                results = [exc]
+            else:
+                _log.warning("asr: batch of %d failed, retrying one by one: %r", len(audios), exc)
+                results = [self._one(audio) for audio in audios]
+        self.stats.transcribe_s += time.perf_counter() - started
+        return results
+
+    def _one(self, audio: NDArray[np.float32]) -> Transcript | Exception:
+        try:
+            return self._engine.transcribe(audio, self._decode)
+        except Exception as exc:  # noqa: BLE001 - kept as the utterance's result, retried later
+            return exc
+
+    def _release(self, call_id: str, call: _Call) -> list[Outgoing]:
+        """Emit what the orderer made final; end the call once every channel has ended."""
         horizons = {s.value: stream.horizon() for s, stream in call.channels.items()}
         ended = all(stream.flushed for stream in call.channels.values())
         ready = call.orderer.drain() if ended else call.orderer.release(horizons)
         out = [self._emit(call_id, call, heard) for heard in ready]
         if ended:
             out.append(Outgoing(Topic.TRANSCRIPTS, CallEnded(
-                call_id=call_id, utterances=call.next_seq, reason=reason,
+                call_id=call_id, utterances=call.next_seq, reason=call.end_reason,
                 message_id=_message_id(call_id, "ended"),
             )))
             self.stats.calls_ended += 1
             self._close(call_id)
         return out
 
-    def _transcribe(self, speaker: Speaker, segment: SpeechSegment) -> _Heard | None:
-        started = time.perf_counter()
-        transcript = self.filter.clean(self._engine.transcribe(segment.audio, self._decode))
-        self.stats.transcribe_s += time.perf_counter() - started
-        self.stats.audio_s += len(segment.audio) / 16_000
+    def _heard(self, cut: _Cut, transcript: Transcript) -> _Heard | None:
+        self.stats.audio_s += len(cut.segment.audio) / 16_000
+        transcript = self.filter.clean(transcript)
         if not transcript.text:
             self.stats.empty += 1
             return None
         text = self._redact(transcript.text)[:4000]  # raw text ends its life here
         confidence = min(max(transcript.confidence, 0.0), 1.0)
-        return _Heard(speaker, segment.start_ms, segment.end_ms, text, confidence)
+        return _Heard(cut.speaker, cut.segment.start_ms, cut.segment.end_ms, text, confidence)
 
     def _emit(self, call_id: str, call: _Call, heard: _Heard) -> Outgoing:
         seq, call.next_seq = call.next_seq, call.next_seq + 1

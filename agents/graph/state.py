@@ -9,7 +9,7 @@ plain values that the first node of each turn resets.
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 __all__ = [
     "MAX_INSIGHTS_KEPT",
@@ -81,6 +81,7 @@ class ClaimState(TypedDict):
     amount_krw: int | None
     anomaly_hint: str | None
     source: Literal["rules", "llm", "none"]
+    contested: NotRequired[bool]  # "잘못 청구됐어요" without naming the charge
 
 
 class VerdictState(TypedDict):

@@ -12,7 +12,15 @@ from datetime import date
 from agents.policies.disputes import DisputeClaim, DisputeRule
 from services.schemas import ChargeKind
 
-__all__ = ["extract_claim_rules", "is_specific", "merge_claims", "parse_amount", "parse_period"]
+__all__ = [
+    "extract_claim_rules",
+    "is_specific",
+    "merge_claims",
+    "names_the_charge",
+    "parse_amount",
+    "parse_period",
+    "states_a_wrong_charge",
+]
 
 _CHARGE_WORDS: tuple[tuple[ChargeKind, tuple[str, ...]], ...] = (
     (ChargeKind.ROAMING, ("로밍", "해외 데이터", "해외에서")),
@@ -37,6 +45,9 @@ _HINTS: tuple[tuple[DisputeRule, tuple[str, ...]], ...] = (
     (DisputeRule.OVERAGE_ON_UNLIMITED, ("무제한",)),
     (DisputeRule.PRORATION_ERROR, ("일할", "중간에")),
 )
+# Saying a charge is wrong without naming it; "이상해요" alone is left out (a question).
+_CONTESTED = ("잘못 청구", "잘못 나왔", "잘못 나간", "잘못 부과", "잘못된 요금", "청구가 잘못",
+              "과다 청구", "과다청구", "부당 청구", "부당하게 청구")
 _RELATIVE_MONTHS: tuple[tuple[str, int], ...] = (
     ("지지난달", -2), ("지지난 달", -2), ("두 달 전", -2), ("지난달", -1), ("지난 달", -1),
     ("저번 달", -1), ("저번달", -1), ("이번 달", 0), ("이번달", 0), ("이달", 0),
@@ -61,19 +72,44 @@ def extract_claim_rules(text: str, *, today: date) -> DisputeClaim | None:
     if hint is DisputeRule.ROAMING_WITHOUT_USAGE:
         kind = ChargeKind.ROAMING
     claim = DisputeClaim(period=parse_period(text, today=today), charge_kind=kind,
-                         amount_krw=parse_amount(text), anomaly_hint=hint)
+                         amount_krw=parse_amount(text), anomaly_hint=hint,
+                         contested=hint is not None or any(w in text for w in _CONTESTED))
     if claim == DisputeClaim():
         return None
     return claim
 
 
 def is_specific(claim: DisputeClaim | None) -> bool:
-    """Whether the claim names what is disputed (a charge or what looks wrong).
+    """Whether the claim disputes a charge: names it or its error, or says it is wrong.
 
-    A month or an amount alone ("5월 요금이 많이 나왔어요") is a question about the bill,
-    not a dispute of a charge: no credit or approval is decided on it.
+    A month or an amount alone ("5월 요금이 많이 나왔어요"), or an identity answer that a
+    shaky intent label sent down the dispute path, is not a dispute: no credit or approval
+    is decided on it.
     """
+    return claim is not None and (claim.charge_kind is not None
+                                  or claim.anomaly_hint is not None or claim.contested)
+
+
+def names_the_charge(claim: DisputeClaim | None) -> bool:
+    """Whether the claim says which charge or which error it is about (no model needed)."""
     return claim is not None and (claim.charge_kind is not None or claim.anomaly_hint is not None)
+
+
+# Hints that say a charge is wrong, not just there ("두 번", "가입한 적 없는데",
+# "해외에 안 갔는데", "무제한인데 초과"). "중간에" (proration) is left out: it is also
+# how "통화 중간에 끊겨요" starts.
+_WRONG_CHARGE_HINTS = frozenset({DisputeRule.DUPLICATE_CHARGE, DisputeRule.ROAMING_WITHOUT_USAGE,
+                                 DisputeRule.VAS_WITHOUT_CONSENT,
+                                 DisputeRule.OVERAGE_ON_UNLIMITED})
+
+
+def states_a_wrong_charge(claim: DisputeClaim | None) -> bool:
+    """Whether the claim names a charge and says plainly what is wrong with it.
+
+    Such a turn is a dispute whichever product it names ("소액결제가 이중으로 나갔어요").
+    """
+    return (claim is not None and claim.charge_kind is not None
+            and claim.anomaly_hint in _WRONG_CHARGE_HINTS)
 
 
 def merge_claims(earlier: DisputeClaim | None, turn: DisputeClaim | None) -> DisputeClaim | None:
@@ -86,12 +122,14 @@ def merge_claims(earlier: DisputeClaim | None, turn: DisputeClaim | None) -> Dis
         return turn or earlier
     if turn.charge_kind is not None and turn.charge_kind != earlier.charge_kind:
         return DisputeClaim(period=turn.period or earlier.period, charge_kind=turn.charge_kind,
-                            amount_krw=turn.amount_krw, anomaly_hint=turn.anomaly_hint)
+                            amount_krw=turn.amount_krw, anomaly_hint=turn.anomaly_hint,
+                            contested=turn.contested)
     return DisputeClaim(
         period=turn.period or earlier.period,
         charge_kind=turn.charge_kind or earlier.charge_kind,
         amount_krw=turn.amount_krw if turn.amount_krw is not None else earlier.amount_krw,
         anomaly_hint=turn.anomaly_hint or earlier.anomaly_hint,
+        contested=turn.contested or earlier.contested,
     )
 
 

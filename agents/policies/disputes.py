@@ -63,12 +63,17 @@ class DisputeRule(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class DisputeClaim:
-    """What the customer disputes, as far as it was understood (every field optional)."""
+    """What the customer disputes, as far as it was understood (every field optional).
+
+    `contested` is set when the customer says a charge is wrong ("잘못 청구됐어요") even
+    without naming which one.
+    """
 
     period: str | None = None
     charge_kind: ChargeKind | None = None
     amount_krw: int | None = None
     anomaly_hint: DisputeRule | None = None
+    contested: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ __all__ = [
 PROMPT_VERSION = "summary/2"
 
 SUMMARY_SYSTEM = """당신은 한국 통신사 고객센터의 상담 요약 작성자입니다.
-상담 기록과 처리 사실을 읽고 상담 이력에 남길 요약을 하십시오체로 씁니다.
+고객 발화 기록과 처리 사실을 읽고 상담 이력에 남길 요약을 하십시오체로 씁니다.
 
 규칙:
 - summary: 상담 전체를 한두 문장으로 짧게 요약합니다.
@@ -45,4 +45,4 @@ class SummaryDraft(BaseModel):
 
 def summary_user(*, facts: str, transcript: str) -> str:
     """The per-call part: the decided facts, then the redacted transcript."""
-    return f"처리 사실:\n{facts}\n\n상담 기록:\n{transcript}\n\n답:"
+    return f"처리 사실:\n{facts}\n\n고객 발화:\n{transcript}\n\n답:"

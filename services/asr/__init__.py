@@ -8,7 +8,7 @@ from services.asr.audio import (
     read_wav,
     resample,
 )
-from services.asr.engine import FasterWhisperEngine, load_engine
+from services.asr.engine import BatchCounts, FasterWhisperEngine, load_engine
 from services.asr.hallucination import KNOWN_PHRASES, DropCounter, HallucinationFilter
 from services.asr.model import ModelNotAvailable, ensure_whisper_model, whisper_model_dir
 from services.asr.optional_engines import OpenAIWhisperEngine, TransformersEngine
@@ -34,6 +34,7 @@ from services.asr.vad import (
 __all__ = [
     "KNOWN_PHRASES",
     "WHISPER_RATE",
+    "BatchCounts",
     "ChannelStream",
     "ChunkSequencer",
     "DecodeOptions",

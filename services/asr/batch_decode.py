@@ -1,17 +1,22 @@
-"""Several short utterances through one CTranslate2 encode and one greedy generate call.
+"""Several short utterances decoded together: one greedy `generate` over the whole batch.
 
-faster-whisper's own `BatchedInferencePipeline` batches the 30 s windows of ONE audio and
-decodes without timestamps and without the temperature fallback, so its text differs from
-`WhisperModel.transcribe`. This module reproduces `transcribe`'s first window exactly (same
-features, prompt, suppression, timestamp rules, no-speech skip) for a stack of utterances
-from different calls, and hands back `None` for any utterance where `transcribe` would have
-done more than that first greedy pass (temperature fallback, a token cap hit, a second
-window): the caller decodes those one by one, so every result equals the unbatched one.
+faster-whisper's `BatchedInferencePipeline` batches the 30 s windows of ONE audio and decodes
+without timestamps and without the temperature fallback, so its text differs from
+`WhisperModel.transcribe`. This module reproduces `transcribe` on one window (same features,
+prompt, token suppression, temperature ladder, no-speech skip, timestamp split) for a stack
+of utterances of different calls, and returns None for an utterance where `transcribe`
+would do something a batch cannot (a second window, a token cap below the batch's).
+
+The encoder runs as one batch on GPU. On CPU it runs one window at a time: it is compute
+bound there, and a batch of 30 s windows only adds attention memory (measured slower on 2
+cores); the decoder still gains from batching, and a temperature retry reuses the kept
+encoder output instead of encoding again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,19 +24,34 @@ from numpy.typing import NDArray
 
 from services.asr.transcript import DecodeOptions, Transcript, TranscriptSegment
 
-__all__ = ["decode_first_windows"]
+__all__ = ["decode_one_window_each"]
 
 _WINDOW_FRAMES = 3000  # Whisper's encoder always sees 30 s of 10 ms mel frames
 _MAX_INITIAL_TIMESTAMP_S = 1.0  # faster-whisper's default
 
 
-def decode_first_windows(
+@dataclass(frozen=True, slots=True)
+class _Attempt:
+    tokens: list[int]
+    avg_logprob: float
+    compression_ratio: float
+    no_speech_prob: float
+
+    def needs_retry(self, options: DecodeOptions) -> bool:
+        # generate_with_fallback's rule: repetitive or unsure, unless it is simply silence
+        unsure = self.avg_logprob < options.log_prob_threshold
+        silent = self.no_speech_prob > options.no_speech_threshold
+        loops = self.compression_ratio > options.compression_ratio_threshold
+        return (loops or unsure) and not (silent and unsure)
+
+
+def decode_one_window_each(
     model: Any,
     audios: Sequence[NDArray[np.float32]],
     options: DecodeOptions,
     token_caps: Sequence[int | None],
 ) -> list[Transcript | None]:
-    """Decode utterances as one batch; None where one-by-one decoding is needed.
+    """Decode utterances together; None where one-by-one `transcribe` is needed.
 
     Args:
         model: A loaded `faster_whisper.WhisperModel`.
@@ -41,7 +61,6 @@ def decode_first_windows(
     """
     from faster_whisper.audio import pad_or_trim
     from faster_whisper.tokenizer import Tokenizer
-    from faster_whisper.transcribe import get_suppressed_tokens
 
     tokenizer = Tokenizer(
         model.hf_tokenizer, model.model.is_multilingual, task="transcribe",
@@ -69,53 +88,121 @@ def decode_first_windows(
     prompt = model.get_prompt(tokenizer, previous, without_timestamps=False)
     room = model.max_length - len(prompt)
     caps = [min(room, token_caps[i]) if token_caps[i] is not None else room for i in batch]
-    results = model.model.generate(
-        model.encode(np.stack(windows)),
-        [list(prompt) for _ in batch],
-        beam_size=options.beam_size,
-        patience=1.0,
-        length_penalty=1.0,
-        repetition_penalty=1.0,
-        no_repeat_ngram_size=0,
-        max_length=len(prompt) + max(caps),
-        return_scores=True,
-        return_no_speech_prob=True,
-        suppress_blank=True,
-        suppress_tokens=get_suppressed_tokens(tokenizer, [-1]),
-        max_initial_timestamp_index=round(_MAX_INITIAL_TIMESTAMP_S / model.time_precision),
+    attempts = _temperature_ladder(
+        model, tokenizer, options, prompt, caps, _encoder(model, windows)
     )
-    for index, size, cap, result in zip(batch, frames, caps, results, strict=True):
-        out[index] = _first_window(model, tokenizer, options, result, size, cap, len(audios[index]))
+    for position, index in enumerate(batch):
+        chosen = attempts[position]
+        if chosen is not None:
+            seconds = len(audios[index]) / model.feature_extractor.sampling_rate
+            out[index] = _split(model, tokenizer, options, chosen, frames[position], seconds)
     return out
 
 
-def _first_window(
-    model: Any, tokenizer: Any, options: DecodeOptions, result: Any, size: int, cap: int,
-    samples: int,
-) -> Transcript | None:
-    """transcribe()'s handling of one greedy result, or None where it would decode again."""
-    from faster_whisper.transcribe import get_compression_ratio
+def _encoder(model: Any, windows: list[NDArray[np.float32]]) -> Callable[[list[int]], Any]:
+    """Encoder outputs of chosen windows as one StorageView (see the module docstring)."""
+    import ctranslate2
 
-    tokens: list[int] = result.sequences_ids[0]
-    avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
-    ratio = get_compression_ratio(tokenizer.decode(tokens).strip())
-    silent = result.no_speech_prob > options.no_speech_threshold
-    unsure = avg_logprob < options.log_prob_threshold
-    retry = (ratio > options.compression_ratio_threshold or unsure) and not (silent and unsure)
-    if retry or len(tokens) >= cap:
-        return None  # transcribe() retries at a higher temperature, or stopped at its own cap
-    duration = samples / model.feature_extractor.sampling_rate
-    if silent and avg_logprob <= options.log_prob_threshold:
-        return Transcript((), options.language or "", duration)  # transcribe()'s no-speech skip
+    if model.model.device != "cpu":
+        return lambda picked: model.encode(np.stack([windows[i] for i in picked]))
+    kept: dict[int, NDArray[np.float32]] = {}
+
+    def outputs(picked: list[int]) -> Any:
+        for i in picked:
+            if i not in kept:
+                kept[i] = np.array(model.encode(windows[i][None]))  # CPU: a plain float32 copy
+        return ctranslate2.StorageView.from_array(np.concatenate([kept[i] for i in picked]))
+
+    return outputs
+
+
+def _temperature_ladder(
+    model: Any,
+    tokenizer: Any,
+    options: DecodeOptions,
+    prompt: list[int],
+    caps: list[int],
+    encoder: Callable[[list[int]], Any],
+) -> list[_Attempt | None]:
+    """generate_with_fallback over a batch: each temperature decodes only what still needs it."""
+    from faster_whisper.transcribe import get_compression_ratio, get_suppressed_tokens
+
+    tried: list[list[_Attempt]] = [[] for _ in caps]
+    capped: set[int] = set()
+    pending = list(range(len(caps)))
+    for temperature in options.temperatures:
+        if not pending:
+            break
+        limit = max(caps[i] for i in pending)
+        if temperature > 0:
+            kind: dict[str, Any] = {
+                "beam_size": 1,
+                "num_hypotheses": max(options.beam_size, 1),
+                "sampling_topk": 0,
+                "sampling_temperature": temperature,
+            }
+        else:
+            kind = {"beam_size": options.beam_size, "patience": 1.0}
+        results = model.model.generate(
+            encoder(pending), [list(prompt) for _ in pending], length_penalty=1.0,
+            repetition_penalty=1.0, no_repeat_ngram_size=0, max_length=len(prompt) + limit,
+            return_scores=True, return_no_speech_prob=True, suppress_blank=True,
+            suppress_tokens=get_suppressed_tokens(tokenizer, [-1]),
+            max_initial_timestamp_index=round(_MAX_INITIAL_TIMESTAMP_S / model.time_precision),
+            **kind,
+        )  # fmt: skip
+        still: list[int] = []
+        for i, result in zip(pending, results, strict=True):
+            tokens: list[int] = result.sequences_ids[0]
+            if len(tokens) >= caps[i] and caps[i] < limit:
+                capped.add(i)  # alone it would have stopped at its own cap: not reproducible
+                continue
+            attempt = _Attempt(
+                tokens, result.scores[0] * len(tokens) / (len(tokens) + 1),
+                get_compression_ratio(tokenizer.decode(tokens).strip()), result.no_speech_prob,
+            )  # fmt: skip
+            tried[i].append(attempt)
+            if attempt.needs_retry(options):
+                still.append(i)
+        pending = still
+    chosen: list[_Attempt | None] = []
+    for i, attempts in enumerate(tried):
+        if i in capped:
+            chosen.append(None)
+        elif i in pending:  # every temperature failed: the most probable, preferring no loop
+            fine = [
+                a for a in attempts if a.compression_ratio <= options.compression_ratio_threshold
+            ]
+            chosen.append(max(fine or attempts, key=lambda a: a.avg_logprob))
+        else:
+            chosen.append(attempts[-1])
+    return chosen
+
+
+def _split(
+    model: Any,
+    tokenizer: Any,
+    options: DecodeOptions,
+    attempt: _Attempt,
+    size: int,
+    seconds: float,
+) -> Transcript | None:
+    """transcribe()'s no-speech skip and timestamp split of one window's tokens."""
+    language = options.language or ""
+    nsp = attempt.no_speech_prob
+    if nsp > options.no_speech_threshold and attempt.avg_logprob <= options.log_prob_threshold:
+        return Transcript((), language, seconds)  # the window is skipped as silence
     pieces, seek, _ = model._split_segments_by_timestamps(  # private, but exactly its split
-        tokenizer=tokenizer, tokens=tokens, time_offset=0.0, segment_size=size,
+        tokenizer=tokenizer, tokens=attempt.tokens, time_offset=0.0, segment_size=size,
         segment_duration=size * model.feature_extractor.time_per_frame, seek=0,
     )  # fmt: skip
     if seek < size:
-        return None  # transcribe() decodes the rest of the audio in a second window
+        return None  # transcribe() would decode the rest of the audio in a second window
     segments = tuple(
-        TranscriptSegment(p["start"], p["end"], text, avg_logprob, result.no_speech_prob, ratio)
+        TranscriptSegment(
+            p["start"], p["end"], text, attempt.avg_logprob, nsp, attempt.compression_ratio
+        )
         for p in pieces
         if (text := tokenizer.decode(p["tokens"])).strip() and p["start"] != p["end"]
     )
-    return Transcript(segments, options.language or "", duration)
+    return Transcript(segments, language, seconds)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from services.asr.audio import WHISPER_RATE
+from services.asr.batch_decode import decode_one_window_each
 from services.asr.model import ModelNotAvailable, ensure_whisper_model
 from services.asr.optional_engines import OpenAIWhisperEngine, TransformersEngine
 from services.asr.transcript import (
@@ -21,7 +24,7 @@ from services.asr.transcript import (
 )
 from services.config import Settings
 
-__all__ = ["FasterWhisperEngine", "load_engine"]
+__all__ = ["BatchCounts", "FasterWhisperEngine", "load_engine"]
 
 
 @functools.lru_cache(maxsize=4)
@@ -34,8 +37,17 @@ def _whisper_model(path: str, device: str, compute_type: str, threads: int) -> A
     )
 
 
-class FasterWhisperEngine:
-    """faster-whisper (CTranslate2): int8 on CPU, float16 on CUDA."""
+@dataclass(slots=True)
+class BatchCounts:
+    """How `transcribe_batch` decoded its utterances, for metrics and benchmarks."""
+
+    batches: int = 0  # batches decoded
+    batched: int = 0  # utterances finished by their batch
+    one_by_one: int = 0  # utterances decoded again alone (over 30 s, token cap, second window)
+
+
+class FasterWhisperEngine(SpeechEngine):
+    """faster-whisper (CTranslate2): int8 on CPU, float16 on CUDA; batches across utterances."""
 
     name = "faster-whisper"
 
@@ -46,9 +58,12 @@ class FasterWhisperEngine:
         device: str = "cpu",
         compute_type: str | None = None,
         threads: int = 2,
+        batch_size: int = 8,
     ) -> None:
         compute = compute_type or ("float16" if device == "cuda" else "int8")
         self._model = _whisper_model(str(model_dir), device, compute, threads)
+        self.batch_size = batch_size
+        self.counts = BatchCounts()
 
     def transcribe(self, audio: NDArray[np.float32], options: DecodeOptions) -> Transcript:
         """Decode, consuming faster-whisper's lazy segment generator inside this thread."""
@@ -74,6 +89,38 @@ class FasterWhisperEngine:
         )
         return Transcript(decoded, info.language, info.duration)
 
+    def transcribe_batch(
+        self, audios: Sequence[NDArray[np.float32]], options: DecodeOptions
+    ) -> list[Transcript]:
+        """Decode up to `batch_size` utterances per batch (see services/asr/batch_decode.py).
+
+        Each result is what `transcribe` gives for that utterance alone (the same tokens at
+        temperature 0; sampled retries are random either way). An utterance a batch cannot
+        reproduce (over 30 s, its own token cap hit, a second window) is decoded alone.
+        """
+        batchable = (
+            self.batch_size > 1
+            and options.language is not None
+            and not options.vad_filter
+            and bool(options.temperatures)
+        )
+        if len(audios) < 2 or not batchable:
+            return [self.transcribe(audio, options) for audio in audios]
+        out: list[Transcript] = []
+        for i in range(0, len(audios), self.batch_size):
+            part = audios[i : i + self.batch_size]
+            caps = [_token_cap(len(a) / WHISPER_RATE, options.max_tokens_per_second) for a in part]
+            first = decode_one_window_each(self._model, part, options, caps)
+            self.counts.batches += 1
+            for audio, transcript in zip(part, first, strict=True):
+                if transcript is None:
+                    self.counts.one_by_one += 1
+                    transcript = self.transcribe(audio, options)
+                else:
+                    self.counts.batched += 1
+                out.append(transcript)
+        return out
+
 
 def _token_cap(duration_s: float, per_second: float | None) -> int | None:
     if per_second is None or duration_s > 30.0:
@@ -97,7 +144,11 @@ def load_engine(settings: Settings) -> SpeechEngine:
         if asr.device == "cuda" and compute == "int8":
             compute = "float16"  # the setting's default is the CPU one
         return FasterWhisperEngine(
-            model_dir, device=asr.device, compute_type=compute, threads=asr.threads
+            model_dir,
+            device=asr.device,
+            compute_type=compute,
+            threads=asr.threads,
+            batch_size=asr.batch_size,
         )
     if not asr.model_dir:
         raise EngineUnavailable(f"engine {asr.engine!r} needs KCALL_ASR_MODEL_DIR (local weights)")

@@ -12,12 +12,18 @@ import numpy as np
 from numpy.typing import NDArray
 
 from services.asr.audio import WHISPER_RATE
-from services.asr.transcript import DecodeOptions, EngineUnavailable, Transcript, TranscriptSegment
+from services.asr.transcript import (
+    DecodeOptions,
+    EngineUnavailable,
+    SpeechEngine,
+    Transcript,
+    TranscriptSegment,
+)
 
 __all__ = ["OpenAIWhisperEngine", "TransformersEngine"]
 
 
-class OpenAIWhisperEngine:
+class OpenAIWhisperEngine(SpeechEngine):
     """The reference openai-whisper package on a local .pt checkpoint (optional)."""
 
     name = "openai-whisper"
@@ -55,7 +61,7 @@ class OpenAIWhisperEngine:
         return Transcript(segments, str(result.get("language") or ""), len(audio) / WHISPER_RATE)
 
 
-class TransformersEngine:
+class TransformersEngine(SpeechEngine):
     """Hugging Face transformers Whisper on a local model directory (optional).
 
     The pipeline exposes no log-probabilities, so confidence reads as 1.0 and the

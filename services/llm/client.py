@@ -143,9 +143,16 @@ class OpenAICompatibleClient:
             )
         started = self._clock()
         deadline = started + (timeout_s or self._settings.timeout_s)
-        payload, attempts = await self._with_retries(lambda: self._post(body, deadline), deadline)
-        text, finish_reason = _first_choice(payload)
-        usage = TokenUsage.from_openai(payload.get("usage")) or TokenUsage(exact=False)
+        if self._settings.dialect is LlmDialect.LLAMA_CPP and self._settings.stream_to_cancel:
+            text, finish_reason, usage, attempts = await self._chat_streamed(body, deadline)
+            model = self._settings.model
+        else:
+            payload, attempts = await self._with_retries(
+                lambda: self._post(body, deadline), deadline
+            )
+            text, finish_reason = _first_choice(payload)
+            usage = TokenUsage.from_openai(payload.get("usage")) or TokenUsage(exact=False)
+            model = str(payload.get("model") or self._settings.model)
         self.ledger.record(call_id=call_id, node=node, usage=usage)
         return ChatResult(
             text=text,
@@ -153,8 +160,65 @@ class OpenAICompatibleClient:
             usage=usage,
             latency_ms=(self._clock() - started) * 1000.0,
             attempts=attempts,
-            model=str(payload.get("model") or self._settings.model),
+            model=model,
         )
+
+    async def _chat_streamed(
+        self, body: dict[str, Any], deadline: float
+    ) -> tuple[str, str | None, TokenUsage, int]:
+        """One completion read from a stream, abandoned (connection closed) at the deadline.
+
+        llama-cpp-python finishes a non-streamed request even after its client gave up,
+        holding its single context while the next requests queue and time out in turn; a
+        stream it stops at the next token once the connection is gone.
+        """
+        body = {**body, **stream_fields(self.dialect)}
+        response, attempts = await self._with_retries(
+            # Headers prove little (llama-cpp-python sends them before its queue lets the
+            # request run): only a finished reply counts as a success for the breaker.
+            lambda: self._open_stream(body, deadline, success_on_open=False), deadline
+        )
+        pieces: list[str] = []
+        finish_reason: str | None = None
+        usage: TokenUsage | None = None
+        try:
+            async with asyncio.timeout(self._left(deadline)):
+                if "event-stream" not in response.headers.get("content-type", "event-stream"):
+                    # A server that ignores `stream` answers with one completion: use it.
+                    payload = _json_object((await response.aread()).decode("utf-8", "replace"))
+                    text, finish_reason = _first_choice(payload)
+                    self.breaker.record_success()
+                    return text, finish_reason, TokenUsage.from_openai(
+                        payload.get("usage")) or TokenUsage(exact=False), attempts
+                async for data in iter_sse_data(response.aiter_lines()):
+                    if data == DONE:
+                        break
+                    chunk = _json_object(data)
+                    if "error" in chunk:
+                        raise LlmBadResponseError(f"error in stream: {str(chunk['error'])[:200]}")
+                    usage = TokenUsage.from_openai(chunk.get("usage")) or usage
+                    for choice in chunk.get("choices") or []:
+                        pieces.extend(filter(None, [(choice.get("delta") or {}).get("content")]))
+                        finish_reason = choice.get("finish_reason") or finish_reason
+        except LlmBadResponseError:
+            self.breaker.record_failure()
+            raise
+        except (TimeoutError, httpx.TimeoutException) as exc:
+            self.breaker.record_failure()
+            raise LlmTimeoutError(f"reply unfinished after {len(pieces)} deltas") from exc
+        except httpx.TransportError as exc:
+            self.breaker.record_failure()
+            raise LlmTransportError(f"stream broke: {exc!r}") from exc
+        except BaseException:
+            self.breaker.release()  # cancelled: no verdict on the server
+            raise
+        finally:
+            await response.aclose()
+            self._slots.release()
+        self.breaker.record_success()
+        # llama-cpp-python sends no usage on streams: one delta per token, prompt unknown.
+        usage = usage or TokenUsage(completion_tokens=len(pieces), exact=False)
+        return "".join(pieces), finish_reason, usage, attempts
 
     async def stream_text(
         self,
@@ -266,7 +330,9 @@ class OpenAICompatibleClient:
         self.breaker.record_success()
         return payload
 
-    async def _open_stream(self, body: dict[str, Any], deadline: float) -> httpx.Response:
+    async def _open_stream(
+        self, body: dict[str, Any], deadline: float, *, success_on_open: bool = True
+    ) -> httpx.Response:
         await self._acquire_slot(deadline)
         try:
             request = self._http.build_request(
@@ -276,7 +342,8 @@ class OpenAICompatibleClient:
         except BaseException:
             self._slots.release()
             raise
-        self.breaker.record_success()
+        if success_on_open:
+            self.breaker.record_success()
         return response
 
     async def _send(self, request: httpx.Request, *, stream: bool) -> httpx.Response:

@@ -103,17 +103,10 @@ class EmbeddedLlmServer:
             # Queue concurrent requests instead of cutting a running stream short.
             "--interrupt_requests", "False",
             "--verbose", "False",
-            *self._cache_flags(),
+            # No `--cache`: its saved states copy the logits buffer (batch x 262k vocabulary
+            # floats for Gemma 3) outside the cache's byte budget; tried here, the server
+            # grew to 7 GB and each request got slower, not faster.
         ]  # fmt: skip
-
-    def _cache_flags(self) -> list[str]:
-        # llama.cpp keeps one context: alone it reuses only the previous request's prefix,
-        # and the graph's nodes take turns. The RAM cache keeps a state per prompt and
-        # restores the longest matching prefix, so node system prompts stay prefilled.
-        size_mb = self._settings.llm.embedded_prompt_cache_mb
-        if size_mb <= 0:
-            return []
-        return ["--cache", "True", "--cache_type", "ram", "--cache_size", str(size_mb << 20)]
 
     def stop(self) -> None:
         """Stop the server's process group; SIGKILL if it does not exit in time."""

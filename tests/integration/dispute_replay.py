@@ -31,7 +31,14 @@ from langgraph.checkpoint.memory import InMemorySaver
 from agents.graph import AgentContext, build_graph, end_call, handle_utterance, start_call
 from agents.intents import IntentClassifier
 from services.config.settings import AgentSettings
-from services.schemas import CallEnded, CallStarted, DisputeDecision, DisputeOutcome, Utterance
+from services.schemas import (
+    CallEnded,
+    CallStarted,
+    DisputeDecision,
+    DisputeOutcome,
+    Speaker,
+    Utterance,
+)
 from simulator import generate_calls, generate_world
 from simulator.scenarios import ScriptedCall
 from simulator.world import SyntheticWorld
@@ -82,10 +89,14 @@ def replay(
     intents: IntentClassifier,
     *,
     settings: AgentSettings | None = None,
+    agent_turns: bool = False,
 ) -> list[DisputeCheck]:
-    """Run every call (start, customer and agent turns, end) and keep each call's decision.
+    """Run every call (start, its turns, end) and keep each call's decision.
 
-    The ledger and approval store are shared by all calls, like one production database.
+    Only customer turns are sent unless `agent_turns`: the graph records agent turns but
+    decides nothing on them, and they are almost half the graph runs. Seqs are the turns'
+    places in the script either way. The ledger and approval store are shared by all
+    calls, like one production database.
     """
     now = datetime(world.today.year, world.today.month, world.today.day, 10, tzinfo=UTC)
     context = AgentContext(
@@ -97,26 +108,27 @@ def replay(
     checks: list[DisputeCheck] = []
     for call in calls:
         start_call(graph, context, CallStarted(call_id=call.call_id, customer_id=call.customer_id))
-        for seq, turn in enumerate(call.turns):
+        sent = [(seq, turn) for seq, turn in enumerate(call.turns)
+                if agent_turns or turn.speaker is Speaker.CUSTOMER]
+        for seq, turn in sent:
             handle_utterance(graph, context, Utterance(
                 call_id=call.call_id, seq=seq, speaker=turn.speaker, text=turn.text,
                 start_ms=seq * 4000, end_ms=seq * 4000 + 3500, confidence=0.95))
-        summary = end_call(graph, context, CallEnded(call_id=call.call_id,
-                                                     utterances=len(call.turns)))
+        summary = end_call(graph, context, CallEnded(call_id=call.call_id, utterances=len(sent)))
         checks.append(DisputeCheck(call, summary.dispute))
     return checks
 
 
 def replay_seed(
     seed: int, n_calls: int, intents: IntentClassifier, *, customers: int = 200,
-    today: date = TODAY, settings: AgentSettings | None = None,
+    today: date = TODAY, settings: AgentSettings | None = None, agent_turns: bool = False,
 ) -> list[DisputeCheck]:
     """Generate a world and calls from `seed` and replay them."""
     settings = settings or AgentSettings()
     world = generate_world(seed=seed, customers=customers, today=today)
     calls = generate_calls(world, seed=seed, n=n_calls,
                            auto_credit_limit_krw=settings.auto_credit_limit_krw)
-    return replay(world, calls, intents, settings=settings)
+    return replay(world, calls, intents, settings=settings, agent_turns=agent_turns)
 
 
 def accuracy(checks: Sequence[DisputeCheck], *, disputes_only: bool = False) -> float:
@@ -162,13 +174,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=300)
     parser.add_argument("--customers", type=int, default=200)
     parser.add_argument("--today", type=date.fromisoformat, default=TODAY)
+    parser.add_argument("--agent-turns", action="store_true", help="send the agent's turns too")
     args = parser.parse_args(argv)
     from pipelines.bootstrap import load_intent_model
     from services.config import get_settings
 
     intents = load_intent_model(get_settings())
     checks = replay_seed(args.seed, args.calls, intents, customers=args.customers,
-                         today=args.today)
+                         today=args.today, agent_turns=args.agent_turns)
     sys.stdout.write(render(checks) + "\n")
     return 0
 

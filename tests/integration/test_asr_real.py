@@ -9,7 +9,14 @@ import pytest
 from agents.korean.pii import redact
 from pipelines.asr import AsrHandler
 from pipelines.stage import Incoming, Outgoing
-from services.asr import DecodeOptions, FasterWhisperEngine, float_to_pcm16, read_wav, resample
+from services.asr import (
+    DecodeOptions,
+    FasterWhisperEngine,
+    Transcript,
+    float_to_pcm16,
+    read_wav,
+    resample,
+)
 from services.cli.asr_eval import cer
 from services.config import AsrSettings
 from services.schemas import AudioChunk, CallEnded, Speaker, Utterance
@@ -71,6 +78,7 @@ def test_stage_streams_a_two_channel_phone_call(
     out: list[Outgoing] = []
     for offset, chunk in enumerate(c for pair in zip(customer, agent, strict=True) for c in pair):
         out += handler.handle(Incoming(chunk, 0, offset))
+        out += handler.tick(0.0)  # the runner ticks after every poll; this one is one record
         if offset == 1:
             assert handler.safe_offset(0) == 0
 
@@ -87,3 +95,32 @@ def test_stage_streams_a_two_channel_phone_call(
     assert len(ended) == 1 and ended[0].utterances == len(utterances)
     assert out[-1].message is ended[0]
     assert handler.open_calls == 0 and handler.safe_offset(0) is None
+
+
+def _same(a: Transcript, b: Transcript) -> bool:
+    spans = [(s.start, s.end, s.text) for s in a.segments]
+    return a.text == b.text and spans == [(s.start, s.end, s.text) for s in b.segments]
+
+
+def test_batched_decoding_gives_the_one_by_one_result(
+    whisper_engine: FasterWhisperEngine, speech_ko_dir: Path, espeak_ko
+) -> None:
+    real, rate = read_wav(speech_ko_dir / "leopard_test_ko.wav")
+    clean = resample(real, rate)
+    phone = resample(degrade(clean, 16000, snr_db=20, seed=3), PHONE_RATE)
+    synthetic = espeak_ko("요금이 너무 많이 나왔어요")
+    clips = [clean, phone, synthetic]
+    # Greedy only, so both paths are deterministic (a sampled retry is random in either).
+    greedy = DecodeOptions(temperatures=(0.0,))
+    before = whisper_engine.counts.batched
+    batched = whisper_engine.transcribe_batch(clips, greedy)
+    assert whisper_engine.counts.batched == before + 3  # really decoded as one batch
+    for clip, together in zip(clips, batched, strict=True):
+        alone = whisper_engine.transcribe(clip, greedy)
+        assert _same(alone, together), (alone.text, together.text)
+        assert together.confidence == pytest.approx(alone.confidence, abs=1e-3)
+        assert together.no_speech_prob == pytest.approx(alone.no_speech_prob, abs=1e-3)
+    # Default options (sampled retry allowed): the clear real clip passes greedily.
+    pair = whisper_engine.transcribe_batch([clean, synthetic], DecodeOptions())
+    assert pair[0].text == batched[0].text
+    assert cer(_reference(speech_ko_dir, "leopard_test_ko.wav"), pair[0].text) < 0.35

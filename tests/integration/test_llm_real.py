@@ -154,7 +154,9 @@ def test_token_accounting_matches_the_server_usage(
     raw = httpx.post(f"{llm_base_url}/chat/completions", json=body, timeout=60).json()["usage"]
 
     async def run() -> tuple[Any, Any]:
-        async with OpenAICompatibleClient(llm_settings) as client:
+        # Exact usage comes only with non-streamed replies (llama.cpp streams carry none).
+        exact = llm_settings.model_copy(update={"stream_to_cancel": False})
+        async with OpenAICompatibleClient(exact) as client:
             first = await client.chat(messages, max_tokens=8, call_id="acct", node="summarize")
             second = await client.chat(messages, max_tokens=8, call_id="acct", node="summarize")
             return (first, second), client.ledger.total(call_id="acct", node="summarize")
@@ -283,3 +285,31 @@ def test_client_level_timeout_error_type(llm_settings: LlmSettings) -> None:
 
     with pytest.raises(LlmTimeoutError):
         asyncio.run(run())
+
+
+@pytest.mark.skipif(EXTERNAL_LLM, reason="reads its own embedded server's log")
+def test_a_reply_out_of_time_stops_the_generation_and_frees_the_server() -> None:
+    require_embedded_llm()
+    settings = Settings()
+    llm = settings.llm.model_copy(update={"max_retries": 0, "timeout_s": 60.0})
+    long_task = "1부터 300까지 한국어로 하나씩 세어 주세요."
+    tight = llm.model_copy(update={"node_timeout_s": {"summarize": 1.0}})
+    with EmbeddedLlmServer(settings) as server:
+        sync = SyncLlmClient(OpenAICompatibleClient(llm, base_url=server.base_url))
+        model, hurried = LlmChatModel(llm, sync), LlmChatModel(tight, sync)
+        try:
+            model.text(node="warmup", system="s", user=long_task, max_tokens=1)
+            with pytest.raises(ModelUnavailable) as late:
+                hurried.text(node="summarize", system="s", user=long_task, max_tokens=400)
+            started = time.perf_counter()
+            assert model.text(node="answer", system="s", user=long_task, max_tokens=2).value
+            after_ms = (time.perf_counter() - started) * 1000
+        finally:
+            sync.close()
+        log_path = server.log_path
+    assert late.value.reason == "timeout"
+    assert log_path is not None
+    # llama-cpp-python notices the closed stream at its next token and stops generating,
+    # instead of decoding all 400 tokens while the next request waits.
+    assert "Disconnected from client" in log_path.read_text(encoding="utf-8", errors="replace")
+    assert after_ms < 20_000

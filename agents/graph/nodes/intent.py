@@ -10,7 +10,7 @@ from agents.graph.context import AgentContext
 from agents.graph.nodes._common import note, today
 from agents.graph.state import CallState, IntentHit
 from agents.intents.tiered import classify_tiered
-from agents.policies.claims import extract_claim_rules
+from agents.policies.claims import extract_claim_rules, states_a_wrong_charge
 from services.schemas import Intent, IntentTier
 
 _CHURN_INTENTS = frozenset({Intent.CANCELLATION, Intent.PORT_OUT})
@@ -31,9 +31,13 @@ def classify_intent(state: CallState, runtime: Runtime[AgentContext]) -> CallSta
     intent, confidence = Intent(str(decision.intent)), float(decision.confidence)
     tier = IntentTier(str(decision.tier))
     previous = _last_intent(state)
-    if (intent is Intent.OTHER and previous in _CARRY_OVER_FROM
-            and extract_claim_rules(text, today=today(context)) is not None):
+    claim = extract_claim_rules(text, today=today(context))
+    if intent is Intent.OTHER and previous in _CARRY_OVER_FROM and claim is not None:
         intent = previous
+    elif intent not in _CHURN_INTENTS and states_a_wrong_charge(claim):
+        # "소액결제가 이중으로 나갔어요" splits the classifier between micropayment and
+        # dispute; a charge said plainly to be wrong is a dispute, whatever it names.
+        intent = Intent.BILLING_DISPUTE
     update: CallState = {
         "intent": intent.value, "intent_confidence": confidence, "intent_tier": tier.value,
         "intents": [IntentHit(seq=state.get("seq", -1), intent=intent.value,

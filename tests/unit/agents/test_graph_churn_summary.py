@@ -80,8 +80,7 @@ def test_template_summary_never_contains_pii() -> None:
 
 def test_llm_summary_with_pii_falls_back_to_the_template() -> None:
     leaky = SummaryDraft(summary="김민준 고객(010-1234-5678)이 중복 청구를 문의하였습니다.",
-                         customer_request="환불 요청", resolution="감면", follow_up="없습니다.",
-                         sentiment="negative")
+                         customer_request="환불 요청", sentiment="negative")
     fakes = ports(world("duplicate_charge"), FakeChat({"summarize": leaky}))
     call = CallDriver(build_graph(InMemorySaver()), fakes.context())
     call.say("컬러링이 두 번 청구됐어요")
@@ -93,8 +92,7 @@ def test_llm_summary_with_pii_falls_back_to_the_template() -> None:
 
 def test_valid_llm_summary_is_used_but_facts_stay_the_policy_s() -> None:
     good = SummaryDraft(summary="고객이 컬러링 중복 청구를 문의하여 감면 처리하였습니다.",
-                        customer_request="중복 청구 확인", resolution="전액 환불하였습니다.",
-                        follow_up="없습니다.", sentiment="neutral")
+                        customer_request="중복 청구 확인", sentiment="neutral")
     fakes = ports(world("duplicate_charge"), FakeChat({"summarize": good}))
     call = CallDriver(build_graph(InMemorySaver()), fakes.context())
     call.say("컬러링이 두 번 청구됐어요")
@@ -126,3 +124,13 @@ def test_llm_intent_tier_failure_is_recorded() -> None:
     insight = call.say("음 그게요")  # the fake fast tier is unsure (0.3)
     assert "classify_intent:timeout" in insight.insight.fallbacks
     assert insight.insight.intent_tier.value == "fast"
+
+
+def test_llm_summary_cut_at_its_length_cap_falls_back_to_the_template() -> None:
+    cut = SummaryDraft(summary="고객이 컬러링 중복 청구를 문의하여 감면 처리하",
+                       customer_request="중복 청구", sentiment="neutral")
+    fakes = ports(world("duplicate_charge"), FakeChat({"summarize": cut}))
+    call = CallDriver(build_graph(InMemorySaver()), fakes.context())
+    call.say("컬러링이 두 번 청구됐어요")
+    summary = call.end()
+    assert summary.source is SummarySource.TEMPLATE and summary.fallback_reason == "truncated"

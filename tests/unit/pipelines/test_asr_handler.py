@@ -5,7 +5,7 @@ import pytest
 
 from pipelines.asr import AsrHandler
 from pipelines.stage import Incoming, Outgoing, PoisonMessage
-from services.asr import DecodeOptions, Transcript, TranscriptSegment
+from services.asr import DecodeOptions, SpeechEngine, Transcript, TranscriptSegment
 from services.config import AsrSettings
 from services.schemas import AudioChunk, CallEnded, CallStarted, Speaker, Topic, Utterance
 
@@ -19,7 +19,7 @@ class EnergyVad:
         return np.where(rms > 0.01, 0.95, 0.02).astype(np.float32)
 
 
-class ToneEngine:
+class ToneEngine(SpeechEngine):
     """Names the dominant frequency it hears, so tests can tell utterances apart."""
 
     name = "tone"
@@ -27,19 +27,31 @@ class ToneEngine:
     def __init__(self) -> None:
         self.calls = 0
         self.fail_next = False
+        self.fail_hz: set[int] = set()  # tones that always fail
         self.reply: dict[int, str] = {}
+        self.batches: list[list[str]] = []  # what each transcribe_batch call heard
+
+    def transcribe_batch(
+        self, audios: Sequence[np.ndarray], options: DecodeOptions
+    ) -> list[Transcript]:
+        self.batches.append([f"{_tone(a)}헤르츠" for a in audios])
+        return super().transcribe_batch(audios, options)
 
     def transcribe(self, audio: np.ndarray, options: DecodeOptions) -> Transcript:
         self.calls += 1
-        if self.fail_next:
+        hz = _tone(audio)
+        if self.fail_next or hz in self.fail_hz:
             self.fail_next = False
             raise RuntimeError("engine fell over")
-        spectrum = np.abs(np.fft.rfft(audio))
-        hz = int(round(np.fft.rfftfreq(len(audio), 1 / 16000)[np.argmax(spectrum)] / 50) * 50)
         text = self.reply.get(hz, f"{hz}헤르츠")
         return Transcript(
             (TranscriptSegment(0.0, 1.0, text, -0.2, 0.01),), "ko", len(audio) / 16000
         )
+
+
+def _tone(audio: np.ndarray) -> int:
+    spectrum = np.abs(np.fft.rfft(audio))
+    return int(round(np.fft.rfftfreq(len(audio), 1 / 16000)[np.argmax(spectrum)] / 50) * 50)
 
 
 def _channel(layout: list[tuple[float, float, int]], total_s: float) -> bytes:
@@ -92,11 +104,20 @@ def _handler(engine: ToneEngine | None = None, **kwargs: object) -> AsrHandler:
 
 
 def _feed(
-    handler: AsrHandler, chunks: list[AudioChunk], partition: int = 0, first_offset: int = 0
+    handler: AsrHandler,
+    chunks: list[AudioChunk],
+    partition: int = 0,
+    first_offset: int = 0,
+    *,
+    poll: int = 1,
+    now: float = 0.0,
 ) -> list[Outgoing]:
+    """Like the runner: handle each record of a poll batch of `poll` records, then tick."""
     out: list[Outgoing] = []
     for offset, chunk in enumerate(chunks, first_offset):
         out += handler.handle(Incoming(chunk, partition, offset))
+        if (offset - first_offset + 1) % poll == 0 or offset - first_offset == len(chunks) - 1:
+            out += handler.tick(now)
     return out
 
 
@@ -218,13 +239,21 @@ def test_engine_failure_is_retried_without_losing_the_utterance() -> None:
         _chunks("c6", Speaker.AGENT, _channel([], 7.0)),
     )
     engine.fail_next = True
-    out: list[Outgoing] = []
-    for offset, chunk in enumerate(chunks):
-        try:
-            out += handler.handle(Incoming(chunk, 0, offset))
-        except RuntimeError:
-            out += handler.handle(Incoming(chunk, 0, offset))  # the runner's retry
+    out = _feed(handler, chunks)
+    assert _utterances(out) == []  # the first utterance waits for its retry; order holds
+    assert handler.tick(0.9) == []  # backing off
+    out = list(handler.tick(1.0))
     assert [u.text for u in _utterances(out)] == ["400헤르츠", "600헤르츠"]
+    assert isinstance(out[-1].message, CallEnded) and handler.stats.failed == 0
+
+
+def test_a_failed_batch_is_retried_one_by_one_at_once() -> None:
+    engine = ToneEngine()
+    handler = _handler(engine)
+    engine.fail_next = True  # the batch fails in its first utterance; alone, all succeed
+    out = _feed(handler, _four_calls()["b3"], poll=1000)
+    assert [u.text for u in _utterances(out)] == ["550헤르츠", "1150헤르츠", "750헤르츠"]
+    assert handler.stats.batches == 1 and engine.calls == 1 + 3
 
 
 def test_bad_input_is_poison() -> None:
@@ -236,3 +265,99 @@ def test_bad_input_is_poison() -> None:
     changed = first.model_copy(update={"seq": 1, "sample_rate": 16000})
     with pytest.raises(PoisonMessage):
         handler.handle(Incoming(changed, 0, 2))
+
+
+def _steps(*calls: list[AudioChunk]) -> list[AudioChunk]:
+    """Chunk k of every call in one poll batch, like real-time traffic of parallel calls."""
+    return _interleave(*calls)
+
+
+def _four_calls() -> dict[str, list[AudioChunk]]:
+    tones = [(400, 1000, 600), (450, 1050, 650), (500, 1100, 700), (550, 1150, 750)]
+    calls = {}
+    for i, (first, agent, second) in enumerate(tones):
+        customer = [(0.5, 1.0, first), (4.5, 1.0, second)]
+        calls[f"b{i}"] = _interleave(
+            _chunks(f"b{i}", Speaker.CUSTOMER, _channel(customer, 7.0)),
+            _chunks(f"b{i}", Speaker.AGENT, _channel([(2.5, 1.2, agent)], 7.0)),
+        )
+    return calls
+
+
+def _per_call(out: Sequence[Outgoing]) -> dict[str, list[tuple[int, Speaker, str]]]:
+    result: dict[str, list[tuple[int, Speaker, str]]] = {}
+    for u in _utterances(out):
+        result.setdefault(u.call_id, []).append((u.seq, u.speaker, u.text))
+    return result
+
+
+def test_utterances_of_parallel_calls_are_transcribed_as_one_batch() -> None:
+    calls = _four_calls()
+    alone = ToneEngine()
+    one_by_one = _per_call(_feed(_handler(alone), _steps(*calls.values())))
+    engine = ToneEngine()
+    handler = _handler(engine)
+    out = _feed(handler, _steps(*calls.values()), poll=2 * len(calls))  # one 200 ms step a poll
+    assert _per_call(out) == one_by_one  # same texts, speakers and seq per call
+    assert one_by_one["b2"] == [
+        (0, Speaker.CUSTOMER, "500헤르츠"),
+        (1, Speaker.AGENT, "1100헤르츠"),
+        (2, Speaker.CUSTOMER, "700헤르츠"),
+    ]
+    assert max(len(batch) for batch in alone.batches) == 1
+    assert ["400헤르츠", "450헤르츠", "500헤르츠", "550헤르츠"] in engine.batches
+    assert ["1000헤르츠", "1050헤르츠", "1100헤르츠", "1150헤르츠"] in engine.batches
+    assert handler.stats.batches == len(engine.batches) < alone.calls
+    assert handler.stats.batched_utterances == engine.calls == 12
+    ended = [o.message for o in out if isinstance(o.message, CallEnded)]
+    assert sorted(e.call_id for e in ended) == sorted(calls) and handler.open_calls == 0
+
+
+def test_one_call_in_one_batch_keeps_its_order_and_seq() -> None:
+    engine = ToneEngine()
+    handler = _handler(engine)
+    chunks = _four_calls()["b0"]
+    out = _feed(handler, chunks, poll=len(chunks))  # the whole call in one poll batch
+    assert engine.batches == [["400헤르츠", "1000헤르츠", "600헤르츠"]]
+    assert [(u.seq, u.text) for u in _utterances(out)] == [
+        (0, "400헤르츠"), (1, "1000헤르츠"), (2, "600헤르츠"),
+    ]  # fmt: skip
+    assert isinstance(out[-1].message, CallEnded) and out[-1].message.utterances == 3
+
+
+def test_a_finished_call_stays_open_until_tick_transcribes_it() -> None:
+    engine = ToneEngine()
+    handler = _handler(engine)
+    chunks = _four_calls()["b1"]
+    out: list[Outgoing] = []
+    for offset, chunk in enumerate(chunks, 40):
+        out += handler.handle(Incoming(chunk, 0, offset))
+    assert out == [] and engine.calls == 0  # handle never calls the engine
+    assert handler.waiting_utterances == 3 and handler.safe_offset(0) == 40
+    out = list(handler.tick(0.0))
+    assert [u.text for u in _utterances(out)] == ["450헤르츠", "1050헤르츠", "650헤르츠"]
+    assert handler.safe_offset(0) is None and handler.open_calls == 0
+
+
+def test_an_utterance_that_keeps_failing_is_retried_with_backoff_then_dropped() -> None:
+    clock = Clock()
+    engine = ToneEngine()
+    engine.fail_hz = {1000}
+    handler = _handler(engine, clock=clock, max_attempts=3, retry_backoff_s=1.0)
+    calls = _four_calls()
+    out = _feed(handler, _steps(calls["b0"], calls["b1"]), poll=4)
+    # b1 is unaffected; b0 waits at its failing agent utterance (order must hold)
+    assert [u.text for u in _utterances(out) if u.call_id == "b1"] == [
+        "450헤르츠", "1050헤르츠", "650헤르츠",
+    ]  # fmt: skip
+    assert [u.text for u in _utterances(out) if u.call_id == "b0"] == ["400헤르츠"]
+    assert handler.open_calls == 1 and handler.safe_offset(0) == 0
+    batches = handler.stats.batches
+    assert handler.tick(0.5) == [] and handler.stats.batches == batches  # backing off 1 s
+    assert handler.tick(1.0) == [] and handler.stats.batches == batches + 1  # 2nd failure
+    assert handler.tick(2.9) == [] and handler.stats.batches == batches + 1  # backing off 2 s
+    out = list(handler.tick(3.0))  # third failure: dropped, the call goes on without it
+    assert [u.text for u in _utterances(out)] == ["600헤르츠"]
+    assert [u.seq for u in _utterances(out)] == [1]
+    assert isinstance(out[-1].message, CallEnded) and out[-1].message.utterances == 2
+    assert handler.stats.failed == 1 and handler.open_calls == 0

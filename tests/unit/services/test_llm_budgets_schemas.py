@@ -1,7 +1,8 @@
-"""Per-node time budgets, llama.cpp-safe schema patterns, and the prompt-cache flags."""
+"""Per-node time budgets, streamed replies that can be abandoned, llama.cpp-safe patterns."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 from llama_cpp.llama_grammar import json_schema_to_gbnf
 from pydantic import BaseModel
 
+from agents.ports import ModelUnavailable
 from agents.prompts.chat import ChatReply
 from agents.prompts.claim import ClaimExtraction
 from agents.prompts.explanation import Explanation
@@ -25,6 +27,7 @@ from services.llm.dialects import (
     without_digit_escapes,
 )
 from services.llm.embedded import EmbeddedLlmServer
+from services.llm.errors import LlmTimeoutError
 from services.llm.sync import SyncLlmClient
 
 PROMPT_SCHEMAS: list[type[BaseModel]] = [
@@ -106,10 +109,89 @@ def test_node_budgets_come_from_the_environment(monkeypatch: pytest.MonkeyPatch)
     assert Settings().llm.node_timeout_s == {"explain": 5.0}
 
 
-def test_server_command_turns_the_prompt_cache_on_and_off(tmp_path: Path) -> None:
-    on = Settings(llm=LlmSettings(embedded_prompt_cache_mb=64))
-    command = EmbeddedLlmServer(on).command(tmp_path / "m.gguf", 1234)
-    assert command[command.index("--cache") + 1] == "True"
-    assert command[command.index("--cache_size") + 1] == str(64 << 20)
-    off = Settings(llm=LlmSettings(embedded_prompt_cache_mb=0))
-    assert "--cache" not in EmbeddedLlmServer(off).command(tmp_path / "m.gguf", 1234)
+def test_server_command_leaves_the_prompt_state_cache_off(tmp_path: Path) -> None:
+    # llama-cpp-python's state cache copies the 262k-vocabulary logits with every state.
+    assert "--cache" not in EmbeddedLlmServer(Settings()).command(tmp_path / "m.gguf", 1234)
+
+
+def _sse(*events: str) -> bytes:
+    return "".join(f"data: {event}\n\n" for event in events).encode()
+
+
+def test_llama_cpp_chat_is_read_from_a_stream_and_counts_its_deltas() -> None:
+    sent: list[dict[str, Any]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(json.loads(request.content))
+        body = _sse('{"choices": [{"delta": {"content": "{\\"text\\""}}]}',
+                    '{"choices": [{"delta": {"content": ": \\"네\\"}"}, "finish_reason": "stop"}]}',
+                    "[DONE]")
+        return httpx.Response(200, content=body, headers={"content-type": "text/event-stream"})
+
+    settings = LlmSettings(base_url="http://llm.test/v1")
+    client = OpenAICompatibleClient(settings, transport=httpx.MockTransport(answer))
+    with SyncLlmClient(client) as sync:
+        result = sync.chat([{"role": "user", "content": "u"}], json_schema={"type": "object"})
+    assert result.text == '{"text": "네"}' and result.finish_reason == "stop"
+    assert (result.usage.completion_tokens, result.usage.exact) == (2, False)
+    assert sent[0]["stream"] is True and sent[0]["response_format"]["type"] == "json_object"
+
+
+def test_a_reply_past_its_budget_is_abandoned_and_its_stream_closed() -> None:
+    closed: list[bool] = []
+
+    async def slow_tokens() -> Any:
+        try:
+            yield _sse('{"choices": [{"delta": {"content": "{"}}]}')
+            await asyncio.sleep(30)
+            yield _sse("[DONE]")
+        finally:
+            closed.append(True)  # the server would see the disconnect and stop generating
+
+    def answer(_: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=slow_tokens(),
+                              headers={"content-type": "text/event-stream"})
+
+    settings = LlmSettings(base_url="http://llm.test/v1", max_retries=0)
+    client = OpenAICompatibleClient(settings, transport=httpx.MockTransport(answer))
+    with SyncLlmClient(client) as sync, pytest.raises(LlmTimeoutError, match="after 1 deltas"):
+        sync.chat([{"role": "user", "content": "u"}], timeout_s=0.2)
+    assert closed == [True]
+    assert client.breaker.consecutive_failures == 1
+
+
+def test_streaming_can_be_turned_off_for_exact_usage() -> None:
+    sent: list[dict[str, Any]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(json.loads(request.content))
+        return httpx.Response(200, json={
+            "choices": [{"message": {"content": "네"}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 7, "completion_tokens": 1}})
+
+    settings = LlmSettings(base_url="http://llm.test/v1", stream_to_cancel=False)
+    client = OpenAICompatibleClient(settings, transport=httpx.MockTransport(answer))
+    with SyncLlmClient(client) as sync:
+        result = sync.chat([{"role": "user", "content": "u"}])
+    assert "stream" not in sent[0] and result.usage.prompt_tokens == 7 and result.usage.exact
+
+
+def test_streamed_timeouts_open_the_breaker_even_though_headers_arrived() -> None:
+    async def stalled() -> Any:
+        yield b": ping\n\n"  # headers and a keep-alive, then nothing: the reply never comes
+        await asyncio.sleep(30)
+
+    def answer(_: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=stalled(), headers={"content-type": "text/event-stream"})
+
+    settings = LlmSettings(base_url="http://llm.test/v1", max_retries=0, breaker_failures=2,
+                           node_timeout_s={"explain": 0.1})
+    client = OpenAICompatibleClient(settings, transport=httpx.MockTransport(answer))
+    model = LlmChatModel(settings, SyncLlmClient(client))
+    reasons = []
+    for _ in range(3):
+        with pytest.raises(ModelUnavailable) as caught:
+            model.structured(node="explain", system="s", user="u", schema=Reply)
+        reasons.append(caught.value.reason)
+    model.close()
+    assert reasons == ["timeout", "timeout", "breaker_open"]
