@@ -7,8 +7,10 @@ is espeak-ng Korean plus, when present, the real clip leopard_test_ko.wav. Chunk
 200 ms are fed to the real AsrHandler (real Whisper base, real Silero VAD) in REAL TIME:
 chunk k of every call is handed over at start + 0.2 k s, or later if the worker is busy
 (that lag counts in the latency). One synchronous worker, like one stage runner process,
-no broker in the loop: each 200 ms step is one poll batch (chunk k of every call) handed to
-`handle`, then `tick` transcribes what the batch finished. `--batch` runs the streaming
+no broker in the loop: each poll batch holds every chunk already spoken (one 200 ms step
+of every call when the worker keeps up, its whole backlog, up to max_poll_records, when
+it lags, as Kafka would deliver it), handed to `handle`; then `tick` transcribes what the
+batch finished. `--batch` runs the streaming
 side once per engine batch size: 1 = one utterance at a time, N = up to N utterances of
 different calls per `transcribe_batch` (the RESULT line uses the largest). Latency of an
 utterance = wall time its Utterance message came out - wall time the last sample of its
@@ -112,19 +114,26 @@ def run_streaming(engine: FasterWhisperEngine, calls: list[Call], batch: int) ->
     handler = AsrHandler(engine, lambda text: text, get_settings().asr)
     per_call = {c.call_id: chunks(c) for c in calls}
     steps = max(len(v[s]) for v in per_call.values() for s in Speaker)
+    max_records = get_settings().kafka.max_poll_records
     latencies: list[float] = []
-    busy, offset, start = 0.0, 0, time.monotonic()
-    for k in range(steps):
+    busy, offset, k, start = 0.0, 0, 0, time.monotonic()
+    while k < steps:
         due = start + (k + 1) * CHUNK_S  # chunk k is complete once its 200 ms have been spoken
         if (wait := due - time.monotonic()) > 0:
             time.sleep(wait)
         t0 = time.monotonic()
+        # One poll: every chunk already spoken, as Kafka hands a lagging consumer its backlog.
+        polled: list[AudioChunk] = []
+        while k < steps and len(polled) < max_records:
+            if polled and start + (k + 1) * CHUNK_S > t0:
+                break  # not spoken yet
+            polled += [v[speaker][k] for v in per_call.values() for speaker in Speaker
+                       if k < len(v[speaker])]
+            k += 1
         out: list[Outgoing] = []
-        for streams in per_call.values():  # one poll batch: this step's chunk of every call
-            for speaker in Speaker:
-                if k < len(streams[speaker]):
-                    out += handler.handle(Incoming(streams[speaker][k], 0, offset))
-                    offset += 1
+        for chunk in polled:
+            out += handler.handle(Incoming(chunk, 0, offset))
+            offset += 1
         out += handler.tick(time.monotonic())
         done = time.monotonic()
         for o in out:

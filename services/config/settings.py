@@ -84,7 +84,7 @@ class LlmSettings(BaseModel):
         },
         description=(
             "time budget (s) per graph node's model call, retries included, so a slow model "
-            "never stalls a live call; nodes not listed use timeout_s. "
+            "never stalls a live call; capped by timeout_s, which unlisted nodes use. "
             'JSON, e.g. {"explain": 5}'
         ),
     )

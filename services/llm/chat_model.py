@@ -53,12 +53,13 @@ class LlmChatModel:
         return LlmChatModel(self._settings, self._client, audit=self._audit, call_id=call_id)
 
     def budget_s(self, node: str) -> float:
-        """The time budget of one model call of `node` (settings.node_timeout_s, else timeout_s).
+        """The time budget of one model call of `node`: its `node_timeout_s`, at most `timeout_s`.
 
         The `ChatModel` port carries no deadline, so the adapter maps node to budget: a
         live call's intent or claim cannot wait as long as the post-call summary can.
         """
-        return self._settings.node_timeout_s.get(node, self._settings.timeout_s)
+        ceiling = self._settings.timeout_s
+        return min(self._settings.node_timeout_s.get(node, ceiling), ceiling)
 
     def close(self) -> None:
         """Release the client (only the owner of the client should call this)."""

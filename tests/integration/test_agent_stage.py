@@ -17,7 +17,7 @@ from agents.intents import IntentClassifier, load_or_train, seed_utterances
 from pipelines.bootstrap import build_agent_runtime
 from pipelines.stage import Incoming, Outgoing
 from services.config.settings import DatabaseSettings, LlmSettings, PathSettings, Settings
-from services.db import SqlApprovalStore, seed_world
+from services.db import SqlApprovalStore, seed_world, session_factory
 from services.db.models.money import Credit
 from services.schemas import (
     ApprovalDecided,
@@ -99,7 +99,8 @@ def test_call_survives_a_worker_restart(
     assert approval_id is not None
 
     # The supervisor approves while no worker runs.
-    approvals = SqlApprovalStore(runtime.sessions, clock=clock)
+    # Through the test's own engine: the first worker's engine was disposed with it.
+    approvals = SqlApprovalStore(session_factory(migrated_engine), clock=clock)
     approvals.decide_approval(approval_id=approval_id, approve=True, decided_by="supervisor-7")
 
     # Worker 2, same database: offsets from 3 on were never committed, so they come again.

@@ -99,7 +99,8 @@ def chat_model(
 def test_structured_output_round_trip_with_enum_and_nested_object(
     llm_settings: LlmSettings,
 ) -> None:
-    model = chat_model(llm_settings)
+    # Non-streamed, so the server's exact usage comes back (llama.cpp streams carry none).
+    model = chat_model(llm_settings.model_copy(update={"stream_to_cancel": False}))
     try:
         reply = model.structured(
             node="extract_claim", system=SYSTEM, user=USER, schema=Claim, max_tokens=160

@@ -109,8 +109,8 @@ def investigate(state: CallState, runtime: Runtime[AgentContext]) -> CallState:
 def decide(state: CallState, runtime: Runtime[AgentContext]) -> CallState:
     """Apply the deterministic dispute policy; the channel's limit decides credit vs approval.
 
-    A claim that names no charge and no wrong-looking pattern decides nothing: money never
-    moves on "my bill is high"; the agent asks which charge instead.
+    A claim that names no charge or error and does not say a charge is wrong decides
+    nothing: money never moves on "my bill is high"; the agent asks which charge instead.
     """
     claim = policy_claim(state.get("claim"))
     if not is_specific(claim):

@@ -96,6 +96,8 @@ def test_each_node_gets_its_own_budget_and_others_the_default() -> None:
     model.close()
     assert sync.budgets == [2.5, 12.0, 20.0, 20.0]
     assert model.for_call("c9").budget_s("classify_intent") == 2.5
+    capped = LlmChatModel(settings.model_copy(update={"timeout_s": 1.0}), None)
+    assert capped.budget_s("summarize") == 1.0  # timeout_s stays the ceiling
 
 
 def test_default_budgets_fit_a_live_call() -> None:
