@@ -189,7 +189,9 @@ def _parse(result: ChatResult, schema: type[ModelT]) -> ModelT:
     if not text:
         raise ModelUnavailable("empty", f"finish_reason={result.finish_reason}")
     try:
-        data = json.loads(text)
+        # strict=False: llama.cpp's JSON grammar lets raw newlines into strings, which the
+        # embedded model writes at sentence ends; the value is still the schema's.
+        data = json.loads(text, strict=False)
     except json.JSONDecodeError as exc:
         raise ModelUnavailable(
             "invalid_json", f"{exc.msg} (finish_reason={result.finish_reason})"

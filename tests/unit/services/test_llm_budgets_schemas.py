@@ -197,3 +197,17 @@ def test_streamed_timeouts_open_the_breaker_even_though_headers_arrived() -> Non
         reasons.append(caught.value.reason)
     model.close()
     assert reasons == ["timeout", "timeout", "breaker_open"]
+
+
+def test_a_raw_newline_inside_a_json_string_is_still_a_valid_reply() -> None:
+    def answer(_: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={
+            "choices": [{"message": {"content": '{"text": "감면해 드리겠습니다.\n"}'},
+                         "finish_reason": "stop"}]})
+
+    settings = LlmSettings(base_url="http://llm.test/v1")
+    client = OpenAICompatibleClient(settings, transport=httpx.MockTransport(answer))
+    model = LlmChatModel(settings, SyncLlmClient(client))
+    reply = model.structured(node="explain", system="s", user="u", schema=Reply)
+    model.close()
+    assert reply.value == Reply(text="감면해 드리겠습니다.\n")
