@@ -224,7 +224,7 @@ def main() -> None:
         "baseline": reference,
         "ratio": round(reference / value, 2) if value else None,
         "details": {
-            "testset": f"sim-eval-v1 (seed 20261123), first {args.calls} calls",
+            "testset": f"sim-eval-v2 (seed 20261123), first {args.calls} calls",
             "model": f"{settings.llm.model} ({'external' if base.llm.base_url else 'embedded'})",
             "requests_per_call": {"routed": routed["llm_requests_per_call"],
                                   "baseline": baseline["llm_requests_per_call"]},

@@ -42,7 +42,7 @@ __all__ = [
     "write_testset",
 ]
 
-TESTSET_VERSION = "sim-eval-v1"
+TESTSET_VERSION = "sim-eval-v2"
 EVAL_SEED = 20261123
 EVAL_CALLS = 200
 # Enough customers that every dispute call has its own anomaly or valid charge: a second

@@ -34,7 +34,7 @@ def _unit(value: float | None) -> bool:
 
 def test_committed_testset_is_intact_and_disjoint_from_training() -> None:
     testset = load_testset()  # raises when the files do not match their digest
-    assert testset.meta["version"] == "sim-eval-v1"
+    assert testset.meta["version"] == "sim-eval-v2"
     assert testset.meta["seed"] not in (7, 13)  # the demo's and the training seed
     assert len(testset.calls) == testset.meta["calls"] == 200
     targets_seen = [c.truth.expected_dispute.line_ids[-1] for c in testset.calls
