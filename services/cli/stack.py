@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 import httpx
 
 from services.broker import kafka_endpoint
+from services.broker.probe import free_port
 from services.config import Settings
 from services.db import seed_world, upgrade
 from services.llm import llm_endpoint
@@ -81,7 +81,7 @@ def local_stack(
             children.append(_Child.start(f"worker-{stage}", ["worker", stage], env, run_dir))
         api_url = None
         if api:
-            port = _free_port()
+            port = free_port()
             api_url = f"http://127.0.0.1:{port}"
             children.append(
                 _Child.start(
@@ -189,9 +189,3 @@ def _stop_all(children: list[_Child], grace_s: float = 20.0) -> None:
             log.warning("%s did not stop in %.0f s; killing it", child.name, grace_s)
             os.killpg(child.process.pid, signal.SIGKILL)
             child.process.wait()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
