@@ -58,7 +58,7 @@ def load_intent_model(settings: Settings) -> IntentClassifier:
     """The fast intent tier: the cached model under the data dir, trained on first use."""
     from agents.intents import load_or_train
     from agents.intents.store import DEFAULT_SEED
-    from services.cli.intent_commands import training_examples
+    from pipelines.intent_data import training_examples
 
     return load_or_train(settings.paths.data / "models",
                          lambda: training_examples(seed=DEFAULT_SEED), seed=DEFAULT_SEED)

@@ -107,7 +107,7 @@ def _pass(settings: Settings, testset: TestSet, calls: list[ScriptedCall], texts
 def _overlap(calls: list[ScriptedCall]) -> float:
     """Share of labelled eval utterances that occur verbatim in the training data."""
     from agents.intents.store import DEFAULT_SEED
-    from services.cli.intent_commands import training_examples
+    from pipelines.intent_data import training_examples
 
     seen = {example.text for example in training_examples(seed=DEFAULT_SEED)}
     labelled = [t.text for call in calls for t in call.turns if t.intent is not None]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -13,17 +12,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from pipelines.intent_data import SIM_UTTERANCES, training_examples
 from services.config import Settings, get_settings
 
 if TYPE_CHECKING:
-    from agents.intents import IntentClassifier, IntentReport, LabeledUtterance
+    from agents.intents import IntentClassifier, IntentReport
     from agents.ports import ChatModel
 
 __all__ = ["register", "training_examples"]
 
-_log = logging.getLogger(__name__)
 
-SIM_UTTERANCES = 1500
 SEED_OPTION = typer.Option(help="Training seed (same seed and data, same model).")
 SIM_OPTION = typer.Option(help="Simulator utterances added to the hand-written seed set.")
 OUT_OPTION = typer.Option(help="Also write the full report as JSON here.")
@@ -44,31 +42,6 @@ def register(app: typer.Typer) -> None:
     app.command("classify")(classify)
     _group(app, "train", "Train the system's models.").command("intents")(train_intents)
     _group(app, "eval", "Measure components against references.").command("intents")(eval_intents)
-
-
-def training_examples(*, seed: int, sim_utterances: int = SIM_UTTERANCES) -> list[LabeledUtterance]:
-    """The hand-written seed set plus simulator utterances, deduplicated on text.
-
-    The simulator's call scripts are its own templates; when that module is missing the
-    seed set alone is used (and a warning says so).
-    """
-    from agents.intents import LabeledUtterance, seed_utterances
-
-    examples = list(seed_utterances())
-    try:
-        from simulator.scripts import training_utterances
-    except ImportError:
-        _log.warning("simulator.scripts not available: training on the seed set only")
-    else:
-        if sim_utterances > 0:
-            examples += [
-                LabeledUtterance(text, intent)
-                for text, intent in training_utterances(seed, sim_utterances)
-            ]
-    unique: dict[str, LabeledUtterance] = {}
-    for example in examples:
-        unique.setdefault(example.text, example)  # the hand-written label wins on a clash
-    return list(unique.values())
 
 
 def _models_dir(settings: Settings) -> Path:

@@ -26,7 +26,7 @@ CALLS = 150
 @pytest.fixture(scope="module")
 def product_intent_model(pytestconfig: pytest.Config) -> IntentClassifier:
     """The model `kcall` workers load: the seed set plus simulator utterances of seed 13."""
-    from services.cli.intent_commands import training_examples
+    from pipelines.intent_data import training_examples
 
     assert pytestconfig.cache is not None
     return load_or_train(Path(pytestconfig.cache.mkdir("kcall-intent-model")),
