@@ -1,6 +1,6 @@
 """Streaming ASR vs. whole-file-after-hangup: end-of-utterance -> transcript latency and RTF.
 
-Usage: python bench/asr_stream.py [--calls 1,4,8] [--turns 4] [--batch 1,8]
+Usage: python bench/asr_stream.py [--calls 1,4,8] [--turns 4] [--batch 8] [--window 30,10]
 
 Each synthetic call has two 8 kHz G.711 channels (customer, agent) taking turns; speech
 is espeak-ng Korean plus, when present, the real clip leopard_test_ko.wav. Chunks of
@@ -108,8 +108,10 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def run_streaming(engine: FasterWhisperEngine, calls: list[Call], batch: int) -> dict[str, float]:
-    engine.batch_size = batch
+def run_streaming(
+    engine: FasterWhisperEngine, calls: list[Call], batch: int, window_s: float
+) -> dict[str, float]:
+    engine.batch_size, engine.window_step_s = batch, window_s
     counts_before = dataclasses.replace(engine.counts)
     handler = AsrHandler(engine, lambda text: text, get_settings().asr)
     per_call = {c.call_id: chunks(c) for c in calls}
@@ -146,6 +148,7 @@ def run_streaming(engine: FasterWhisperEngine, calls: list[Call], batch: int) ->
         "p95_ms": 1000 * pct(latencies, 0.95),
         "utterances": len(latencies),
         "rtf": busy / channel_audio_s,
+        "realtime_load": busy / max(c.duration_s for c in calls),
         "wall_s": time.monotonic() - start,
         "dropped_hallucinated_segments": handler.filter.counter.total_dropped,
         "engine_calls": handler.stats.batches,
@@ -174,6 +177,7 @@ def run_whole_file(engine: FasterWhisperEngine, calls: list[Call]) -> dict[str, 
         "p95_ms": 1000 * pct(latencies, 0.95),
         "utterances": len(latencies),
         "rtf": busy / channel_audio_s,
+        "realtime_load": busy / max(c.duration_s for c in calls),
     }
 
 
@@ -181,12 +185,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", default="1,4,8")
     parser.add_argument("--turns", type=int, default=4)
-    parser.add_argument("--batch", default=f"1,{get_settings().asr.batch_size}")
-    args = parser.parse_args()
     settings = get_settings()
+    parser.add_argument("--batch", default=str(settings.asr.batch_size))
+    parser.add_argument("--window", default=f"30,{settings.asr.window_step_s:g}")
+    args = parser.parse_args()
     engine = load_engine(settings)
     assert isinstance(engine, FasterWhisperEngine), "the bench measures faster-whisper"
-    batches = sorted({int(x) for x in args.batch.split(",")})
+    batches = list(dict.fromkeys(int(x) for x in args.batch.split(",")))
+    windows = list(dict.fromkeys(float(x) for x in args.window.split(",")))
+    variants = [(b, w) for b in batches for w in windows]
     load_at_start = os.getloadavg()
     voices = [resample(*espeak_clip(s, settings.simulator.espeak_voice)) for s in ESPEAK_SENTENCES]
     if (CLIPS / "leopard_test_ko.wav").is_file():
@@ -195,20 +202,25 @@ def main() -> None:
     details: dict[str, dict[str, Any]] = {}
     for n in [int(x) for x in args.calls.split(",")]:
         calls = build_calls(n, args.turns, voices)
-        runs = {f"streaming_batch{b}": run_streaming(engine, calls, b) for b in batches}
+        runs = {
+            f"streaming_batch{b}_window{w:g}s": run_streaming(engine, calls, b, w)
+            for b, w in variants
+        }
         whole = run_whole_file(engine, calls)
         call_s = round(calls[0].duration_s, 2)
         details[f"{n}_calls"] = {**runs, "whole_file": whole, "call_s": call_s}
-        line = " | ".join(
-            f"batch {b}: p50 {r['p50_ms']:.0f} ms p95 {r['p95_ms']:.0f} ms rtf {r['rtf']:.3f} "
-            f"(mean batch {r['mean_batch']:.1f})"
-            for b, r in zip(batches, runs.values(), strict=True)
-        )
-        print(f"{n} call(s): streaming {line} | whole-file p50 {whole['p50_ms']:.0f} ms "
-              f"p95 {whole['p95_ms']:.0f} ms rtf {whole['rtf']:.3f} "
-              f"[load {os.getloadavg()[0]:.1f}]", flush=True)
+        for (b, w), r in zip(variants, runs.values(), strict=True):
+            print(f"{n} call(s) streaming, batch {b}, window {w:g} s: p50 {r['p50_ms']:.0f} ms "
+                  f"p95 {r['p95_ms']:.0f} ms, real-time load {r['realtime_load']:.2f} "
+                  f"({'keeps up' if r['realtime_load'] < 1 else 'falls behind'}), "
+                  f"rtf {r['rtf']:.3f}/channel-s, mean batch {r['mean_batch']:.1f}", flush=True)
+        print(f"{n} call(s) whole file after hang-up: p50 {whole['p50_ms']:.0f} ms "
+              f"p95 {whole['p95_ms']:.0f} ms, real-time load {whole['realtime_load']:.2f}, "
+              f"rtf {whole['rtf']:.3f}/channel-s [load average {os.getloadavg()[0]:.1f}]",
+              flush=True)
     key = "4_calls" if "4_calls" in details else next(iter(details))
-    value = details[key][f"streaming_batch{batches[-1]}"]["p50_ms"]
+    last = f"streaming_batch{batches[-1]}_window{windows[-1]:g}s"
+    value = details[key][last]["p50_ms"]
     baseline = details[key]["whole_file"]["p50_ms"]
     result = {
         "bench": "asr_stream_eou_latency_p50",
@@ -221,7 +233,9 @@ def main() -> None:
         "pacing": "real time, 200 ms chunks, one synchronous worker, 8 kHz G.711 input",
         "asr": {"engine": engine.name, "threads": settings.asr.threads,
                 "compute_type": settings.asr.compute_type, "beam_size": settings.asr.beam_size,
-                "batch_size": batches[-1]},
+                "batch_size": batches[-1], "window_step_s": windows[-1]},
+        "realtime_load": round(details[key][last]["realtime_load"], 3),
+        "keeps_up": details[key][last]["realtime_load"] < 1,
         "load_average_at_start": load_at_start,
         "load_average_at_end": os.getloadavg(),
         "cpus": os.cpu_count(),

@@ -1,4 +1,4 @@
-"""Several short utterances decoded together: one greedy `generate` over the whole batch.
+"""Short utterances decoded in encoder windows fitted to them, several together per `generate`.
 
 faster-whisper's `BatchedInferencePipeline` batches the 30 s windows of ONE audio and decodes
 without timestamps and without the temperature fallback, so its text differs from
@@ -7,10 +7,18 @@ prompt, token suppression, temperature ladder, no-speech skip, timestamp split) 
 of utterances of different calls, and returns None for an utterance where `transcribe`
 would do something a batch cannot (a second window, a token cap below the batch's).
 
-The encoder runs as one batch on GPU. On CPU it runs one window at a time: it is compute
-bound there, and a batch of 30 s windows only adds attention memory (measured slower on 2
-cores); the decoder still gains from batching, and a temperature retry reuses the kept
-encoder output instead of encoding again.
+Window fitting: Whisper pads every input to a 30 s window, so a 3 s utterance pays for 30 s
+of encoder (whisper.cpp's `audio_ctx` is the same idea). Here an utterance gets the shortest
+window, a multiple of `window_step_s`, that holds it plus `_WINDOW_MARGIN_S` of silence;
+`window_step_s=30` is Whisper's fixed window. The encoder's cost falls faster than linearly
+(self-attention); what it costs in accuracy is measured by `bench/asr_window.py`.
+
+Utterances are batched with others of the same window length only, so each one's text is
+what it gets alone (up to the rounding of batched kernels, which can tip a marginal
+decode). The encoder runs as one batch on GPU. On CPU it runs one window at a
+time: it is compute bound there, and a batch of 30 s windows only adds attention memory
+(measured slower on 2 cores); the decoder still gains from batching, and a temperature
+retry reuses the kept encoder output instead of encoding again.
 """
 
 from __future__ import annotations
@@ -26,7 +34,9 @@ from services.asr.transcript import DecodeOptions, Transcript, TranscriptSegment
 
 __all__ = ["decode_one_window_each"]
 
-_WINDOW_FRAMES = 3000  # Whisper's encoder always sees 30 s of 10 ms mel frames
+_WINDOW_FRAMES = 3000  # Whisper's encoder was trained on 30 s of 10 ms mel frames
+_FRAMES_PER_S = 100
+_WINDOW_MARGIN_S = 1.0  # silence after the speech, so the decoder sees the utterance end
 _MAX_INITIAL_TIMESTAMP_S = 1.0  # faster-whisper's default
 
 
@@ -50,6 +60,8 @@ def decode_one_window_each(
     audios: Sequence[NDArray[np.float32]],
     options: DecodeOptions,
     token_caps: Sequence[int | None],
+    *,
+    window_step_s: float = 30.0,
 ) -> list[Transcript | None]:
     """Decode utterances together; None where one-by-one `transcribe` is needed.
 
@@ -58,6 +70,7 @@ def decode_one_window_each(
         audios: 16 kHz mono float32 utterances; those over 30 s come back None undecoded.
         options: Decode options; `language` must be set (no per-item detection here).
         token_caps: Per utterance, the `max_new_tokens` the one-by-one path would use.
+        window_step_s: Encoder windows are multiples of this (30 = Whisper's fixed window).
     """
     from faster_whisper.audio import pad_or_trim
     from faster_whisper.tokenizer import Tokenizer
@@ -77,7 +90,7 @@ def decode_one_window_each(
             continue  # several windows: left to the one-by-one path
         batch.append(index)
         frames.append(content)
-        windows.append(pad_or_trim(features[:, :content]))
+        windows.append(pad_or_trim(features[:, :content], fitted_window(content, window_step_s)))
     if not batch:
         return out
     previous = (
@@ -87,16 +100,28 @@ def decode_one_window_each(
     )
     prompt = model.get_prompt(tokenizer, previous, without_timestamps=False)
     room = model.max_length - len(prompt)
-    caps = [min(room, token_caps[i]) if token_caps[i] is not None else room for i in batch]
-    attempts = _temperature_ladder(
-        model, tokenizer, options, prompt, caps, _encoder(model, windows)
-    )
-    for position, index in enumerate(batch):
-        chosen = attempts[position]
-        if chosen is not None:
-            seconds = len(audios[index]) / model.feature_extractor.sampling_rate
-            out[index] = _split(model, tokenizer, options, chosen, frames[position], seconds)
+    by_window: dict[int, list[int]] = {}  # window length -> positions in `batch`
+    for position, window in enumerate(windows):
+        by_window.setdefault(window.shape[-1], []).append(position)
+    for positions in by_window.values():
+        caps = [
+            min(room, cap) if (cap := token_caps[batch[p]]) is not None else room for p in positions
+        ]
+        encoder = _encoder(model, [windows[p] for p in positions])
+        attempts = _temperature_ladder(model, tokenizer, options, prompt, caps, encoder)
+        for position, chosen in zip(positions, attempts, strict=True):
+            if chosen is not None:
+                index = batch[position]
+                seconds = len(audios[index]) / model.feature_extractor.sampling_rate
+                out[index] = _split(model, tokenizer, options, chosen, frames[position], seconds)
     return out
+
+
+def fitted_window(frames: int, step_s: float) -> int:
+    """Mel frames of the encoder window for an utterance of `frames` frames (see module doc)."""
+    step = max(round(step_s * _FRAMES_PER_S), 1)
+    wanted = frames + round(_WINDOW_MARGIN_S * _FRAMES_PER_S)
+    return min(-(-wanted // step) * step, _WINDOW_FRAMES)
 
 
 def _encoder(model: Any, windows: list[NDArray[np.float32]]) -> Callable[[list[int]], Any]:

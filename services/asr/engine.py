@@ -59,10 +59,12 @@ class FasterWhisperEngine(SpeechEngine):
         compute_type: str | None = None,
         threads: int = 2,
         batch_size: int = 8,
+        window_step_s: float = 30.0,
     ) -> None:
         compute = compute_type or ("float16" if device == "cuda" else "int8")
         self._model = _whisper_model(str(model_dir), device, compute, threads)
         self.batch_size = batch_size
+        self.window_step_s = window_step_s
         self.counts = BatchCounts()
 
     def transcribe(self, audio: NDArray[np.float32], options: DecodeOptions) -> Transcript:
@@ -92,34 +94,58 @@ class FasterWhisperEngine(SpeechEngine):
     def transcribe_batch(
         self, audios: Sequence[NDArray[np.float32]], options: DecodeOptions
     ) -> list[Transcript]:
-        """Decode up to `batch_size` utterances per batch (see services/asr/batch_decode.py).
+        """Decode utterances in fitted windows, up to `batch_size` per batch.
 
-        Each result is what `transcribe` gives for that utterance alone (the same tokens at
-        temperature 0; sampled retries are random either way). An utterance a batch cannot
-        reproduce (over 30 s, its own token cap hit, a second window) is decoded alone.
+        See services/asr/batch_decode.py. Each result is what decoding that utterance alone
+        in the same window gives (with `window_step_s=30`, what `transcribe` gives), up to
+        the rounding of batched int8/float16 kernels: clear speech gets the same tokens
+        (tested on the real clips); a marginal decode, such as a repetition loop on the
+        edge of starting, can come out differently. An utterance the window path cannot
+        reproduce (its own token cap below the batch's) is decoded alone in its window; one
+        over 30 s or needing a second window is decoded by `transcribe`.
         """
-        batchable = (
-            self.batch_size > 1
+        fitted = self.window_step_s < 30.0
+        windowed = (
+            (self.batch_size > 1 or fitted)
             and options.language is not None
             and not options.vad_filter
             and bool(options.temperatures)
         )
-        if len(audios) < 2 or not batchable:
+        if not windowed or (len(audios) < 2 and not fitted):
             return [self.transcribe(audio, options) for audio in audios]
         out: list[Transcript] = []
-        for i in range(0, len(audios), self.batch_size):
-            part = audios[i : i + self.batch_size]
+        size = max(self.batch_size, 1)
+        for i in range(0, len(audios), size):
+            part = audios[i : i + size]
             caps = [_token_cap(len(a) / WHISPER_RATE, options.max_tokens_per_second) for a in part]
-            first = decode_one_window_each(self._model, part, options, caps)
+            first = self._windowed(part, options, caps)
             self.counts.batches += 1
-            for audio, transcript in zip(part, first, strict=True):
+            for audio, cap, transcript in zip(part, caps, first, strict=True):
                 if transcript is None:
                     self.counts.one_by_one += 1
-                    transcript = self.transcribe(audio, options)
+                    transcript = self._alone(audio, options, cap, retry_window=len(part) > 1)
                 else:
                     self.counts.batched += 1
                 out.append(transcript)
         return out
+
+    def _windowed(
+        self, audios: Sequence[NDArray[np.float32]], options: DecodeOptions, caps: list[int | None]
+    ) -> list[Transcript | None]:
+        return decode_one_window_each(
+            self._model, audios, options, caps, window_step_s=self.window_step_s
+        )
+
+    def _alone(
+        self, audio: NDArray[np.float32], options: DecodeOptions, cap: int | None, *,
+        retry_window: bool,
+    ) -> Transcript:  # fmt: skip
+        """What a batch could not reproduce: alone in its own window, else `transcribe`."""
+        if retry_window:  # e.g. its token cap was below the batch's: alone, the cap holds
+            (transcript,) = self._windowed([audio], options, [cap])
+            if transcript is not None:
+                return transcript
+        return self.transcribe(audio, options)  # over 30 s, or needs a second window
 
 
 def _token_cap(duration_s: float, per_second: float | None) -> int | None:
@@ -149,6 +175,7 @@ def load_engine(settings: Settings) -> SpeechEngine:
             compute_type=compute,
             threads=asr.threads,
             batch_size=asr.batch_size,
+            window_step_s=asr.window_step_s,
         )
     if not asr.model_dir:
         raise EngineUnavailable(f"engine {asr.engine!r} needs KCALL_ASR_MODEL_DIR (local weights)")

@@ -31,6 +31,8 @@ KNOWN_PHRASES: tuple[str, ...] = (
 )
 _PHRASES = re.compile("|".join(f"(?:{p})" for p in KNOWN_PHRASES))
 _NOT_WORD = re.compile(r"[\s\W_]+", re.UNICODE)
+# A short unit repeated back to back at least five times (",000,000,...", "육육, 육육, ...").
+_RUN = re.compile(r"(.{1,8}?)\1{4,}", re.DOTALL)
 
 
 @dataclass(slots=True)
@@ -55,7 +57,8 @@ class HallucinationFilter:
     """Removes hallucinated segments from a transcript.
 
     Three tests per segment: a known caption phrase; a repetition loop (Whisper's gzip
-    compression-ratio test on the text, or one n-gram filling most of it); and Whisper's
+    compression-ratio test on the text, a short unit repeated back to back over much of it,
+    or one n-gram filling most of it); and Whisper's
     own no-speech rule (no-speech probability high while the decoder was unsure), which
     faster-whisper applies per 30 s window only.
     """
@@ -97,6 +100,12 @@ class HallucinationFilter:
 def _is_loop(text: str, ratio_threshold: float) -> bool:
     raw = text.strip().encode()
     if len(raw) >= 24 and len(raw) / len(zlib.compress(raw)) > ratio_threshold:
+        return True
+    # Too short for gzip to tell; a long run of one unit filling much of the segment is a
+    # decoder loop (a real amount like "1000000원" is a run of 6, far below both bars).
+    compact = "".join(text.split())
+    longest = max((len(m.group()) for m in _RUN.finditer(compact)), default=0)
+    if longest >= 12 and longest >= 0.4 * len(compact):
         return True
     words = text.split()
     for n in (1, 2, 3):

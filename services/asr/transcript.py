@@ -107,6 +107,7 @@ class SpeechEngine(Protocol):
     ) -> list[Transcript]:
         """Transcribe several utterances (e.g. of different calls); one result per input, in order.
 
-        The result for each input must be what `transcribe` gives for it alone.
+        The result for each input is what decoding it alone gives (an engine that fits the
+        encoder window to the utterance, or batches, documents how close it comes).
         """
         return [self.transcribe(audio, options) for audio in audios]

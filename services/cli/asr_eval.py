@@ -53,6 +53,8 @@ def number_to_hangul(value: int) -> str:
     """Sino-Korean reading of a non-negative integer (1234 -> 천이백삼십사)."""
     if value == 0:
         return "영"
+    if value >= 10**16:  # past 조: a digit string (a hallucinated run, an ID), read digit by digit
+        return "".join(_DIGITS[int(d)] for d in str(value))
     words = []
     for unit, name in (*_BIG_UNITS, (1, "")):
         group, value = divmod(value, unit)
@@ -165,12 +167,16 @@ def conditions(snr_db: float, seed: int) -> dict[str, Transform]:
 def evaluate(
     engine: SpeechEngine, clips: list[Clip], options: DecodeOptions, *, snr_db: float, seed: int
 ) -> Iterator[ClipResult]:
-    """Transcribe every clip under every condition, through the stage's hallucination filter."""
+    """Transcribe every clip under every condition as the ASR stage decodes an utterance.
+
+    That is `transcribe_batch` (the stage's encoder window, `KCALL_ASR_WINDOW_STEP_S`), then
+    the stage's hallucination filter.
+    """
     for condition, transform in conditions(snr_db, seed).items():
         for clip in clips:
             audio = transform(clip.audio)
             started = time.perf_counter()
-            raw = engine.transcribe(audio, options)
+            (raw,) = engine.transcribe_batch([audio], options)
             seconds = time.perf_counter() - started
             heard = HallucinationFilter(no_speech_threshold=options.no_speech_threshold).clean(raw)
             yield ClipResult(

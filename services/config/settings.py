@@ -144,6 +144,15 @@ class AsrSettings(BaseModel):
             "1 = one by one; 16 with float16 on GPU"
         ),
     )
+    window_step_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=30,
+        description=(
+            "encoder window fitted to each utterance in multiples of this many seconds "
+            "(see bench/asr_window.py); 30 = Whisper's fixed 30 s window"
+        ),
+    )
 
 
 class AgentSettings(BaseModel):

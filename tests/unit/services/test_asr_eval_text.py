@@ -16,6 +16,7 @@ from services.config import AsrSettings
         (10000, "만"),
         (35000, "삼만오천"),
         (120000000, "일억이천만"),
+        (10**16 + 7, "일" + "영" * 15 + "칠"),  # a hallucinated digit run: read digit by digit
     ],
 )
 def test_number_to_hangul(value: int, reading: str) -> None:

@@ -18,6 +18,8 @@ def _seg(text: str, *, nsp: float = 0.01, logprob: float = -0.3) -> TranscriptSe
         "한글자막 by 한효정",
         "네 네 네 네 네 네 네",
         "감사합니다 감사합니다 감사합니다 감사합니다 감사합니다",
+        "한입 한 명 리액트는 1,000,000,000,000,000,000,000,000,000,",  # seen on noisy audio
+        "육육, 육육, 육육, 육육,",
     ],
 )
 def test_known_hallucinations_are_dropped(text: str) -> None:
@@ -34,6 +36,9 @@ def test_known_hallucinations_are_dropped(text: str) -> None:
         "네 알겠습니다",
         "뉴스 보고 전화했어요",
         "구독 서비스 해지해 주세요",
+        "요금이 1000000원 나왔어요",
+        "1,000,000원 결제됐어요",
+        "하하하 네 알겠습니다",
     ],
 )
 def test_real_call_phrases_are_kept(text: str) -> None:
