@@ -5,6 +5,8 @@ Works on raw ASR text (no punctuation, odd spacing). Decisions:
 - A bare digit syllable (일, 이, 사, ...) becomes a number only when a unit follows, and
   only with units that do not form common words ("이번", "사회", "구분" stay words).
 - A numeral ending in "십일" with no unit is a date ("칠월 이십일" -> "7월 20일").
+- ASR spaces a month or day from its digit ("구 월에", "9월 육 일"): a bare digit before a
+  spaced 월 is a month unless a word like 월급 follows; before a spaced 일 only after a month.
 - Native numbers change only before unambiguous counters ("두 대" -> "2대"); "한 달",
   "두 번", "한번" stay words.
 - Digit-by-digit phone numbers are written with hyphens ("010-1234-5678").
@@ -48,7 +50,12 @@ _DECIMAL_RE = re.compile(
 )
 _GLUE_PARTICLES = frozenset("이가은는을를에도로")
 _NOT_AMOUNTS = frozenset({"이만", "오만", "천만"})
-_DAY_AFTER_RE = re.compile(r"[ \t]*[일이삼사오육칠팔구십0-9]+일")
+_DAY_AFTER_RE = re.compile(r"[ \t]*[일이삼사오육칠팔구십0-9]+[ \t]?일")
+# What may follow a month read digit by unit ("구 월에", "팔 월 요금"), but not the words
+# that start with 월 ("오 월급", "이 월세", "일 월요일").
+_MONTH_END_RE = re.compile(r"$|[^가-힣]|에|은|는|이|도|달|말|초|중|까지|부터|분|요금|치|거")
+# A month just before: "구월 육 일", "9월 육 일" (ASR spaces the day from its digit).
+_MONTH_BEFORE_RE = re.compile(r"[0-9일이삼사오육칠팔구십유시][ \t]?월[ \t]*$")
 _MONTH_WORDS_RE = re.compile(r"(?<![가-힣])(유|시)월(?=$|[^가-힣]|에|까지|부터|말|초|중|달)")
 _NATIVE = {
     "한": 1, "두": 2, "세": 3, "네": 4, "다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8, "아홉": 9,
@@ -122,13 +129,17 @@ def _match_number(text: str, i: int, glued: bool = False) -> tuple[int, str] | N
 
 
 def _bare_unit_ok(text: str, digit: str, unit: re.Match[str]) -> bool:
-    allowed = _BARE_SPACED if unit.group(1) else _BARE_GLUED
-    if unit.group(2) not in allowed:
-        return False
     if digit == "이" and unit.group(2) == "월":
         # "이월" is also data carry-over; read it as February only before a day.
         return _DAY_AFTER_RE.match(text, unit.end()) is not None
-    return True
+    if unit.group(1) and unit.group(2) == "월":
+        # Spoken months come spaced ("구 월에"); a bare digit then needs what ends a month.
+        return _MONTH_END_RE.match(text, unit.end()) is not None
+    if unit.group(1) and unit.group(2) == "일":
+        # "육 일" alone may be a word pair; right after a month it is the day.
+        return _MONTH_BEFORE_RE.search(text, 0, unit.start() - len(digit)) is not None
+    allowed = _BARE_SPACED if unit.group(1) else _BARE_GLUED
+    return unit.group(2) in allowed
 
 
 def _match_decimal(text: str, i: int) -> tuple[int, str] | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import cache
 
 from agents.policies.disputes import DisputeClaim, DisputeRule
 from services.schemas import ChargeKind
@@ -63,17 +64,29 @@ _CHEON = re.compile(r"(?<![\d만])(\d+)\s*천\s*(?:(\d+)\s*백)?\s*원")
 _WON = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)\s*원")
 
 
+@cache
+def _phrase(words: tuple[str, ...]) -> re.Pattern[str]:
+    # ASR merges neighbouring words ("바꾼 달" -> "바꾼달", "두 번" -> "두번"), so a space
+    # inside a keyword is optional; none is ever required where the keyword has none.
+    return re.compile("|".join(re.escape(w).replace(r"\ ", r"\s*") for w in words))
+
+
+def _mentions(text: str, words: tuple[str, ...]) -> bool:
+    """Whether `text` holds one of `words`, each written with or without its spaces."""
+    return _phrase(words).search(text) is not None
+
+
 def extract_claim_rules(text: str, *, today: date) -> DisputeClaim | None:
     """The claim the keyword rules find, or None when they find nothing at all."""
-    kind = next((k for k, words in _CHARGE_WORDS if any(w in text for w in words)), None)
-    hint = next((h for h, words in _HINTS if any(w in text for w in words)), None)
-    if hint is DisputeRule.OVERAGE_ON_UNLIMITED and not any(w in text for w in ("초과", "추가")):
+    kind = next((k for k, words in _CHARGE_WORDS if _mentions(text, words)), None)
+    hint = next((h for h, words in _HINTS if _mentions(text, words)), None)
+    if hint is DisputeRule.OVERAGE_ON_UNLIMITED and not _mentions(text, ("초과", "추가")):
         hint = None
     if hint is DisputeRule.ROAMING_WITHOUT_USAGE:
         kind = ChargeKind.ROAMING
     claim = DisputeClaim(period=parse_period(text, today=today), charge_kind=kind,
                          amount_krw=parse_amount(text), anomaly_hint=hint,
-                         contested=hint is not None or any(w in text for w in _CONTESTED))
+                         contested=hint is not None or _mentions(text, _CONTESTED))
     if claim == DisputeClaim():
         return None
     return claim
@@ -139,7 +152,7 @@ def parse_period(text: str, *, today: date) -> str | None:
         number = int(match.group(2))
         return f"{match.group(1)}-{number:02d}" if 1 <= number <= 12 else None
     for word, delta in _RELATIVE_MONTHS:
-        if word in text:
+        if _mentions(text, (word,)):
             return _shift(today, delta)
     month: int | None = None
     if match := _MONTH.search(text):

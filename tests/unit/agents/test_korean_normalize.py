@@ -50,6 +50,36 @@ def test_ordinary_words_stay(text: str) -> None:
     assert normalize(text) == text
 
 
+@pytest.mark.parametrize(
+    ("spoken", "written"),
+    [
+        # ASR writes a month's digit apart from 월; any digit but 이 reads as the month.
+        ("구 월에 왜 돈이 나가", "9월에 왜 돈이 나가"),
+        ("팔 월 요금에 붙어 있어요", "8월 요금에 붙어 있어요"),
+        ("팔 월 월 요금", "8월 월 요금"),
+        ("오 월분 요금", "5월분 요금"),
+        ("삼 월까지", "3월까지"),
+        # 이 before 월 is February only with a day after, spaced or not.
+        ("이 월 오 일", "2월 5일"),
+        # A spaced bare day right after a month is the day of a date.
+        ("구월 육 일이요", "9월 6일이요"),
+        ("9월 육 일이요", "9월 6일이요"),
+        ("구 월 사 일까지", "9월 4일까지"),
+    ],
+)
+def test_spaced_spoken_dates_are_written(spoken: str, written: str) -> None:
+    assert normalize(spoken) == written
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["오 월급", "이 월세 내요", "일 월요일", "데이터 이 월 안 돼요", "이 일 때문에", "오 일 동안"],
+)
+def test_words_after_a_spaced_digit_stay(text: str) -> None:
+    # 월급, 월세 and 월요일 start with 월; "이 월" alone may be carry-over; a day needs a month.
+    assert normalize(text) == text
+
+
 def test_normalize_is_stable_on_written_text() -> None:
     text = "32000원 010-1234-5678 2024년 6월 15일 5G 프리미어"
     assert normalize(text) == text
