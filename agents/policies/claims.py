@@ -61,7 +61,8 @@ _MONTH = re.compile(r"(?<![\d.])(\d{1,2})\s*월(?!\s*\d)")
 _HANGUL_MONTH = re.compile(r"(십이월|십일월|일월|이월|삼월|사월|오월|유월|칠월|팔월|구월|시월)")
 _MAN = re.compile(r"(\d+(?:\.\d+)?)\s*만\s*(?:(\d+)\s*천)?\s*(?:(\d+)\s*백)?\s*원?")
 _CHEON = re.compile(r"(?<![\d만])(\d+)\s*천\s*(?:(\d+)\s*백)?\s*원")
-_WON = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)\s*원")
+# Thousands grouped by commas or, as some ASR and keyboards write them, by spaces ("55 000원").
+_WON = re.compile(r"(?<![\d,])(\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+|\d+)\s*원")
 
 
 @cache
@@ -174,7 +175,7 @@ def parse_amount(text: str) -> int | None:
     if match := _CHEON.search(text):
         return int(match.group(1)) * 1_000 + int(match.group(2) or 0) * 100
     if match := _WON.search(text):
-        return int(match.group(1).replace(",", ""))
+        return int(re.sub(r"[, ]", "", match.group(1)))
     return None
 
 

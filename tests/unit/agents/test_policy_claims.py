@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from agents.korean import normalize
-from agents.policies.claims import extract_claim_rules, parse_period
+from agents.policies.claims import extract_claim_rules, parse_amount, parse_period
 from agents.policies.disputes import DisputeClaim, DisputeRule
 from services.schemas import ChargeKind
 
@@ -68,3 +68,17 @@ def test_a_spoken_birth_date_names_no_period() -> None:
     # The identity answer must not move the disputed month to the birth month.
     assert parse_period(normalize("네 김윤서요 천구백구십오 년 구월 육 일이요"),
                         today=TODAY) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "won"),
+    [
+        ("55 000원이 더 나왔어요", 55000),  # thousands grouped by a space
+        ("1 234 500원 청구됐어요", 1234500),
+        ("61,000원이요", 61000),
+        ("3300원 환불해 주세요", 3300),
+        ("요금 3 5000원", 5000),  # "3" is not a thousands group of 5000
+    ],
+)
+def test_amounts_with_grouped_thousands(text: str, won: int) -> None:
+    assert parse_amount(text) == won
