@@ -145,9 +145,8 @@ def main() -> None:
     settings = get_settings()
     engine = load_engine(settings)
     assert isinstance(engine, FasterWhisperEngine), "the bench measures faster-whisper"
-    steps = sorted({float(s) for s in args.steps.split(",")} | {30.0}, reverse=True)
     chosen = settings.asr.window_step_s if settings.asr.window_step_s < 30 else 10.0
-    steps = sorted(set(steps) | {chosen}, reverse=True)
+    steps = sorted({float(s) for s in args.steps.split(",")} | {30.0, chosen}, reverse=True)
     options = DecodeOptions.from_settings(settings.asr)
     items = build_items(settings.simulator.espeak_voice)
     engine.transcribe(items[0].audio, options)  # warm-up: first decode pays one-off costs

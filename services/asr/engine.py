@@ -104,28 +104,28 @@ class FasterWhisperEngine(SpeechEngine):
         reproduce (its own token cap below the batch's) is decoded alone in its window; one
         over 30 s or needing a second window is decoded by `transcribe`.
         """
-        fitted = self.window_step_s < 30.0
-        windowed = (
-            (self.batch_size > 1 or fitted)
-            and options.language is not None
-            and not options.vad_filter
-            and bool(options.temperatures)
+        # The window path reproduces transcribe() only for a fixed language without VAD.
+        reproducible = (
+            options.language is not None and not options.vad_filter and bool(options.temperatures)
         )
-        if not windowed or (len(audios) < 2 and not fitted):
+        gains = self.window_step_s < 30.0 or (self.batch_size > 1 and len(audios) > 1)
+        if not (reproducible and gains):
             return [self.transcribe(audio, options) for audio in audios]
         out: list[Transcript] = []
-        size = max(self.batch_size, 1)
-        for i in range(0, len(audios), size):
-            part = audios[i : i + size]
+        for i in range(0, len(audios), self.batch_size):
+            part = audios[i : i + self.batch_size]
             caps = [_token_cap(len(a) / WHISPER_RATE, options.max_tokens_per_second) for a in part]
             first = self._windowed(part, options, caps)
             self.counts.batches += 1
             for audio, cap, transcript in zip(part, caps, first, strict=True):
-                if transcript is None:
-                    self.counts.one_by_one += 1
-                    transcript = self._alone(audio, options, cap, retry_window=len(part) > 1)
-                else:
+                if transcript is not None:
                     self.counts.batched += 1
+                else:
+                    self.counts.one_by_one += 1
+                    if len(part) > 1:  # e.g. its token cap was below the batch's: alone it holds
+                        (transcript,) = self._windowed([audio], options, [cap])
+                    if transcript is None:  # over 30 s, or it needs a second window
+                        transcript = self.transcribe(audio, options)
                 out.append(transcript)
         return out
 
@@ -135,17 +135,6 @@ class FasterWhisperEngine(SpeechEngine):
         return decode_one_window_each(
             self._model, audios, options, caps, window_step_s=self.window_step_s
         )
-
-    def _alone(
-        self, audio: NDArray[np.float32], options: DecodeOptions, cap: int | None, *,
-        retry_window: bool,
-    ) -> Transcript:  # fmt: skip
-        """What a batch could not reproduce: alone in its own window, else `transcribe`."""
-        if retry_window:  # e.g. its token cap was below the batch's: alone, the cap holds
-            (transcript,) = self._windowed([audio], options, [cap])
-            if transcript is not None:
-                return transcript
-        return self.transcribe(audio, options)  # over 30 s, or needs a second window
 
 
 def _token_cap(duration_s: float, per_second: float | None) -> int | None:

@@ -58,9 +58,9 @@ class HallucinationFilter:
 
     Three tests per segment: a known caption phrase; a repetition loop (Whisper's gzip
     compression-ratio test on the text, a short unit repeated back to back over much of it,
-    or one n-gram filling most of it); and Whisper's
-    own no-speech rule (no-speech probability high while the decoder was unsure), which
-    faster-whisper applies per 30 s window only.
+    or one n-gram filling most of it); and Whisper's own no-speech rule (no-speech
+    probability high while the decoder was unsure), which faster-whisper applies per 30 s
+    window only.
     """
 
     no_speech_threshold: float = 0.6

@@ -50,8 +50,8 @@ def ensure_whisper_model(settings: Settings) -> Path:
     """Return a directory holding the configured Whisper model, assembling base once if needed.
 
     Never downloads: base comes from the installed PyPI packages; other sizes must already
-    be on disk. Safe when several
-    processes race: each writes into its own temporary directory and renames it into place.
+    be on disk. Safe when several processes race: each writes into its own temporary
+    directory and renames it into place.
 
     Raises:
         ModelNotAvailable: the override dir is invalid, a non-base size is not on disk, or
