@@ -76,6 +76,20 @@ class ApprovalTicket(Record):
     decided_by: str | None = None
 
 
+class CreditCapExceeded(Exception):
+    """The ledger refused a new credit: a running total would cross its cap; nothing written.
+
+    `scope` is "per-call" (the call's credits) or "daily" (the customer's business day).
+    """
+
+    def __init__(self, scope: str, *, total_krw: int, amount_krw: int, cap_krw: int) -> None:
+        super().__init__(f"{amount_krw} KRW over the {scope} cap: {total_krw} of {cap_krw} used")
+        self.scope = scope
+        self.total_krw = total_krw
+        self.amount_krw = amount_krw
+        self.cap_krw = cap_krw
+
+
 class CreditLedger(Protocol):
     """Money-moving tool: the only way a credit is issued."""
 
@@ -89,8 +103,15 @@ class CreditLedger(Protocol):
         reason: str,
         call_id: str,
         approval_id: str | None = None,
+        per_call_cap_krw: int | None = None,
+        per_day_cap_krw: int | None = None,
     ) -> CreditReceipt:
-        """Insert the credit once; a repeated key returns the existing credit."""
+        """Insert the credit once; a repeated key returns the existing credit.
+
+        A new credit counts toward its call's and its customer-day's totals, and is refused
+        with CreditCapExceeded when a given cap would be crossed; the check and the insert
+        are one atomic step, so concurrent workers and replays cannot pass a cap together.
+        """
         ...
 
     def credited_today(self, customer_id: str, *, day: date) -> int:

@@ -1,48 +1,34 @@
 """The deterministic Korean call summary (하십시오체), built only from decided facts.
 
 It never quotes the transcript, so it cannot carry PII; it is the fallback whenever the
-LLM summary is unavailable or fails validation.
+LLM summary is unavailable or fails validation. Its digest (headline, sections, tags, items)
+is agents.summary_digest's; the items read only redacted text.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from agents.policies.retention import OFFERS
+from agents.summary_digest import SummaryDigest, summary_digest
+from agents.summary_labels import INTENT_LABELS, RULE_LABELS, object_particle
 from services.schemas import DisputeOutcome, Intent
 
 if TYPE_CHECKING:  # the graph package imports this module; avoid the cycle at run time
     from agents.graph.state import CallState, DisputeState
 
-__all__ = ["INTENT_LABELS", "RULE_LABELS", "SummaryFields", "distinct_intents", "template_summary"]
+__all__ = [
+    "INTENT_LABELS",
+    "RULE_LABELS",
+    "SummaryFields",
+    "distinct_intents",
+    "headline_dispute",
+    "template_summary",
+]
 
-INTENT_LABELS: dict[Intent, str] = {
-    Intent.BILLING_DISPUTE: "청구 이의",
-    Intent.BILLING_INQUIRY: "요금 문의",
-    Intent.PAYMENT: "납부",
-    Intent.PLAN_CHANGE: "요금제 변경",
-    Intent.CANCELLATION: "해지",
-    Intent.PORT_OUT: "번호이동",
-    Intent.CONTRACT_DISCOUNT: "약정 할인",
-    Intent.ROAMING: "로밍",
-    Intent.DATA_USAGE: "데이터 사용량",
-    Intent.DEVICE: "단말기",
-    Intent.NETWORK_QUALITY: "통화 품질",
-    Intent.VALUE_ADDED_SERVICE: "부가서비스",
-    Intent.MICROPAYMENT: "소액결제",
-    Intent.ACCOUNT_CHANGE: "정보 변경",
-    Intent.OTHER: "기타 문의",
-}
-RULE_LABELS: dict[str, str] = {
-    "duplicate_charge": "중복 청구",
-    "roaming_without_usage": "로밍 미사용 청구",
-    "vas_without_consent": "미동의 부가서비스 청구",
-    "overage_on_unlimited": "무제한 요금제 초과 청구",
-    "proration_error": "일할 계산 오류",
-    "valid_charge": "정상 청구",
-    "no_invoice": "청구서 없음",
-}
 _SIGNAL_LABELS: dict[str, str] = {
     "port_out_intent": "번호이동 의사",
     "cancel_intent": "해지 의사",
@@ -59,7 +45,7 @@ _SIGNAL_LABELS: dict[str, str] = {
 
 @dataclass(frozen=True, slots=True)
 class SummaryFields:
-    """The six text fields of a CallSummary."""
+    """The six text fields of a CallSummary and its digest."""
 
     summary: str
     customer_request: str
@@ -67,6 +53,7 @@ class SummaryFields:
     follow_up: str
     sentiment: str
     churn_risk: str
+    digest: SummaryDigest
 
 
 def distinct_intents(state: CallState) -> list[Intent]:
@@ -79,8 +66,24 @@ def distinct_intents(state: CallState) -> list[Intent]:
     return seen
 
 
-def template_summary(state: CallState, *, flag_threshold: float) -> SummaryFields:
-    """Summarize a call from its state without any model."""
+def headline_dispute(disputes: Sequence[DisputeState]) -> DisputeState | None:
+    """The dispute a summary leads with: the latest credit, else the latest decision."""
+    credited = [d for d in disputes if d["outcome"] == DisputeOutcome.CREDIT_ISSUED]
+    chosen = credited or list(disputes)
+    return chosen[-1] if chosen else None
+
+
+def template_summary(
+    state: CallState, *, flag_threshold: float, call_date: dt.date | None = None
+) -> SummaryFields:
+    """Summarize a call from its state without any model.
+
+    Args:
+        state: The call's graph state.
+        flag_threshold: The churn score at which a call is flagged.
+        call_date: The call's (Seoul) date that relative dates resolve against; callers
+            that keep the digest pass it (without it they resolve against 1970-01-01).
+    """
     intents: list[Intent] = [i for i in distinct_intents(state) if i is not Intent.OTHER]
     intents = intents or [Intent.OTHER]
     topics = ", ".join(INTENT_LABELS[i] for i in intents)
@@ -90,8 +93,13 @@ def template_summary(state: CallState, *, flag_threshold: float) -> SummaryField
         resolution = f"{topics} 관련 안내를 드렸습니다."
     offer = state.get("retention_offer")
     if offer:
-        follow_up = f"{follow_up} 이탈 방지 혜택({offer})을 안내하였습니다.".strip()
+        # People read the offer's name; its code stays in the actions and the database.
+        title = OFFERS[offer].title if offer in OFFERS else "이탈 방지 혜택"
+        follow_up = f"{follow_up} {title}{object_particle(title)} 안내하였습니다.".strip()
     score = float(state.get("churn_score", 0.0))
+    flagged = bool(state.get("churn_flagged")) or score >= flag_threshold
+    digest = summary_digest(state, intents, call_date=call_date or dt.date(1970, 1, 1),
+                            flagged=flagged)
     return SummaryFields(
         summary=f"고객이 {topics} 건으로 문의하였습니다. {resolution}",
         customer_request=f"{topics} 관련 처리를 요청하였습니다.",
@@ -99,6 +107,7 @@ def template_summary(state: CallState, *, flag_threshold: float) -> SummaryField
         follow_up=follow_up or "없습니다.",
         sentiment=_sentiment(state),
         churn_risk=_churn_risk(state, score, flag_threshold),
+        digest=digest,
     )
 
 
@@ -108,13 +117,16 @@ def _dispute_lines(disputes: Sequence[DisputeState]) -> tuple[str, str]:
     for item in disputes:
         rule = RULE_LABELS.get(item["rule"], item["rule"])
         outcome, amount = item["outcome"], item["amount_krw"]
-        if outcome == DisputeOutcome.CREDIT_ISSUED:
+        if outcome == DisputeOutcome.CREDIT_ISSUED and item["approval_id"]:
+            done.append(f"{rule} {amount:,}원 감면이 관리자 승인으로 처리되었습니다.")
+            todo.append("감면 처리 결과를 고객께 안내하여 주십시오.")
+        elif outcome == DisputeOutcome.CREDIT_ISSUED:
             done.append(f"{rule}로 확인되어 {amount:,}원을 감면하였습니다.")
         elif outcome == DisputeOutcome.PENDING_APPROVAL:
             done.append(f"{rule} {amount:,}원 감면은 관리자 승인을 기다리고 있습니다.")
             todo.append("관리자 승인 결과를 고객께 안내하여 주십시오.")
         elif outcome == DisputeOutcome.REJECTED:
-            done.append(f"{rule} {amount:,}원 감면 요청은 승인되지 않았습니다.")
+            done.append(f"{rule} {amount:,}원 감면 요청은 관리자 검토 결과 승인되지 않았습니다.")
             todo.append("미승인 사유를 고객께 안내하여 주십시오.")
         elif outcome == DisputeOutcome.NO_INVOICE:
             done.append("확인할 청구서를 찾지 못하였습니다.")

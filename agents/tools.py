@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from agents.policies.disputes import approval_key
 from agents.ports import (
@@ -23,6 +23,7 @@ from agents.ports import (
     ApprovalTicket,
     AuditLog,
     BillingRepository,
+    CreditCapExceeded,
     CreditLedger,
     CreditReceipt,
 )
@@ -153,15 +154,26 @@ class Tools:
         reason: str,
         approval: ApprovalTicket | None = None,
     ) -> CreditReceipt:
-        """Issue a credit within the limits, or under a consumed approval that matches it."""
+        """Issue a credit within the limits, or under a consumed approval that matches it.
+
+        The per-call and daily caps are enforced by the ledger in the same transaction as
+        the insert (counting credits a crashed run already made); an approved credit is not
+        capped but counts.
+        """
         args = {"idempotency_key": idempotency_key, "customer_id": customer_id,
                 "invoice_id": invoice_id, "amount_krw": amount_krw,
                 "approval_id": approval.approval_id if approval else None}
         self._check_credit(idempotency_key, customer_id, amount_krw, approval)
-        receipt = self._call("issue_credit", args, lambda: self._ledger.issue_credit(
-            idempotency_key=idempotency_key, customer_id=customer_id, invoice_id=invoice_id,
-            amount_krw=amount_krw, reason=reason, call_id=self.call_id,
-            approval_id=approval.approval_id if approval else None))
+        per_call = None if approval else self.limits.per_call_krw
+        per_day = None if approval else self.limits.per_day_krw
+        try:
+            receipt = self._call("issue_credit", args, lambda: self._ledger.issue_credit(
+                idempotency_key=idempotency_key, customer_id=customer_id, invoice_id=invoice_id,
+                amount_krw=amount_krw, reason=reason, call_id=self.call_id,
+                approval_id=approval.approval_id if approval else None,
+                per_call_cap_krw=per_call, per_day_cap_krw=per_day))
+        except CreditCapExceeded as exc:
+            self._deny("issue_credit", f"over the {exc.scope} cap")
         if receipt.created:
             self.credited_krw += receipt.amount_krw
         return receipt
@@ -182,13 +194,11 @@ class Tools:
             self._deny("issue_credit", "a supervisor credit needs its approval")
         if amount_krw > self.limits.per_credit_krw:
             self._deny("issue_credit", f"{amount_krw} over the {self.channel} limit")
+        # A quick refusal from what this run knows; the ledger's check is the binding one.
         if self.credited_krw + amount_krw > self.limits.per_call_krw:
             self._deny("issue_credit", "over the per-call cap")
-        credited_today = self._ledger.credited_today(customer_id, day=self._today)
-        if credited_today + amount_krw > self.limits.per_day_krw:
-            self._deny("issue_credit", "over the daily cap")
 
-    def _deny(self, tool: str, reason: str) -> None:
+    def _deny(self, tool: str, reason: str) -> NoReturn:
         self._audit.record(call_id=self.call_id, actor=f"tool:{tool}", action="denied",
                            detail={"channel": self.channel.value, "reason": reason})
         raise ToolPolicyViolation(tool, reason)

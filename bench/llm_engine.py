@@ -1,269 +1,249 @@
-"""Embedded LLM engine bench: prefill and decode speed, latency per request type, Korean tokens.
+"""Embedded LLM engine bench: prefill, decode with and without the JSON grammar, prefix reuse,
+Korean tokens per character.
 
-Starts the embedded llama.cpp server (Gemma 3 270M Q4_K_M), then measures through the same
-client the graph uses:
-- prefill tokens/s (long distinct prompts, one output token) and the prefix-cache gain of
-  a repeated system prompt;
-- decode tokens/s from a stream (deltas after the first over the time they took);
-- latency of four request types: intent choice, claim extraction (both schema-constrained),
-  summary and chat reply (text);
-- prompt tokens of the Korean prompts against an English baseline of the same content,
-  counted by the served model's tokenizer (/extras/tokenize).
+Starts the embedded llama.cpp server with the configured model (default Qwen2.5-Coder-1.5B-
+Instruct Q4_K_M; `KCALL_LLM_EMBEDDED_MODEL` picks another, `KCALL_LLM_EMBEDDED_THREADS` the
+threads) and measures over its streamed OpenAI API, each figure the median of REPEATS:
+- prefill tokens/s: distinct prompts (a unique first line defeats prefix reuse), prompt
+  tokens over the time to the first streamed token;
+- decode tokens/s, from the first streamed token to the last, for the post-call summary
+  prompt with the bounded `SummaryDraft` JSON schema as a grammar and without it (free
+  text, same prompt, same token cap): the grammar's cost;
+- prefix reuse: time to first token of a request whose system prompt the previous request
+  shared, against one whose system prompt differs (same length, nothing to reuse);
+- Korean tokens per character of a fixed Korean call-center text, by each catalog model's
+  own tokenizer (GGUF vocabularies loaded without weights), with English for reference.
 
-Last line: `RESULT {json}`; value = Korean prompt tokens, baseline = English prompt tokens,
-ratio = baseline / value (higher is better: Korean costs no more than English).
-Run: .venv/bin/python bench/llm_engine.py
+Token counts come from the `usage` the embedded server puts on its streams.
+Last line: `RESULT {json}`: value = decode tokens/s under the grammar, baseline = decode
+tokens/s without it (same model, prompt and cap), ratio = value / baseline (higher is
+better; 1.0 would mean the grammar is free).
+Run: .venv/bin/python bench/llm_engine.py   (about 2-3 minutes on 2 cores)
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
+import os
 import statistics
 import time
-from enum import StrEnum
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from pydantic import BaseModel
 
+from agents.prompts.summary import SUMMARY_MAX_TOKENS, SUMMARY_SYSTEM, SummaryDraft, summary_user
 from services.config import Settings
-from services.llm import ChatMessage, EmbeddedLlmServer, OpenAICompatibleClient
+from services.llm import EmbeddedLlmServer
+from services.llm.catalog import CATALOG
+from services.llm.dialects import llama_cpp_schema
+from services.llm.model import embedded_model_path
 
 REPEATS = 2
 
-SYSTEM_KO = (
-    "당신은 한국 통신사 고객센터의 상담 보조 시스템입니다. 고객의 발화를 읽고 요청받은 형식으로만 "
-    "답하십시오. 개인정보는 이미 가려져 있습니다. 요금, 결제, 요금제 변경, 해지, 번호이동, 로밍, "
-    "데이터 사용량, 단말기, 통화 품질, 부가서비스, 소액결제, 명의 변경 문의를 다룹니다."
+KOREAN_TEXT = (
+    "고객님, 확인해 보니 지난달 청구서에 해외 로밍 요금 이만 오천 원이 부과되어 있습니다. "
+    "같은 기간 해외 사용 기록이 없어 요금은 다음 달 청구서에서 감면해 드리겠습니다. "
+    "신청하지 않은 컬러링 부가서비스 삼천삼백 원도 함께 해지하고 환불 처리했습니다. "
+    "약정은 두 달 남아 있으며, 요금제 변경이나 결합 할인은 앱의 요금제 메뉴에서 확인하실 수 "
+    "있습니다. 더 궁금하신 점이 있으시면 언제든지 고객센터로 연락해 주세요. 감사합니다."
 )
-SYSTEM_EN = (
-    "You are the agent-assist system of a Korean telecom call center. Read the customer's "
-    "utterance and answer only in the requested format. Personal data is already masked. You "
-    "handle billing, payment, plan change, cancellation, number porting, roaming, data usage, "
-    "devices, call quality, value-added services, micropayments and account holder changes."
+ENGLISH_TEXT = (
+    "Dear customer, last month's bill shows a roaming charge of 25,000 won. There is no usage "
+    "abroad in that period, so the charge will be credited on next month's bill. The "
+    "ringback-tone add-on of 3,300 won that you did not request has also been cancelled and "
+    "refunded. Your contract has two months left; plan changes and bundle discounts are in "
+    "the plan menu of the app. If you have any other questions, please contact the call "
+    "center at any time. Thank you."
+)
+FACTS = "청구 이의: 로밍 미사용 청구 25000원 감면 완료, 부가서비스 컬러링 해지"
+TRANSCRIPT = (
+    "지난달 요금에 로밍 요금이 이만 오천 원 나왔는데 저는 해외에 간 적이 없어요\n"
+    "그리고 컬러링도 신청한 적이 없는데 삼천삼백 원이 빠져나갔어요\n"
+    "확인하고 둘 다 돌려주세요 너무 화가 나네요"
 )
 
-TASKS: dict[str, dict[str, str]] = {
-    "intent_choice": {
-        "ko": "고객: 이번 달에 해외 간 적도 없는데 로밍 요금이 만 이천 원 나왔어요. "
-        "이거 빼 주세요.",
-        "en": "Customer: I never went abroad this month but I was charged 12,000 won for "
-        "roaming. Please remove it.",
-    },
-    "claim_extraction": {
-        "ko": "고객: 지난달 청구서에 컬러링 부가서비스 삼천삼백 원이 두 번 찍혀 있어요. 저는 "
-        "가입한 적도 없고요, 중복으로 나간 것까지 전부 돌려받고 싶습니다.",
-        "en": "Customer: Last month's bill shows the ringback-tone add-on of 3,300 won twice. I "
-        "never subscribed to it, and I want everything back, including the duplicate charge.",
-    },
-    "summary": {
-        "ko": "상담 내용: 고객이 무제한 요금제인데 데이터 초과 요금이 부과되었다고 문의함. "
-        "상담원이 사용 내역을 확인하고 과금 오류를 인정함. "
-        "초과 요금 팔천팔백 원을 다음 달 청구서에서 감면하기로 안내함. "
-        "고객은 약정이 두 달 남았고 다른 통신사로 옮길지 고민 중이라고 말함. "
-        "이 상담을 세 문장으로 요약하십시오.",
-        "en": "Call notes: the customer, on an unlimited plan, asked why a data overage fee was "
-        "charged. The agent checked the usage history and admitted a billing error. The agent "
-        "said the 8,800 won overage will be credited on next month's bill. The customer said "
-        "the contract ends in two months and is considering moving to another carrier. "
-        "Summarize this call in three sentences.",
-    },
-    "chat_reply": {
-        "ko": "요금제를 더 싼 걸로 바꾸고 싶은데, 지금 바꾸면 위약금이 있나요?",
-        "en": "I want to switch to a cheaper plan; is there a penalty if I change it now?",
-    },
-}
+
+@dataclass(frozen=True)
+class Stream:
+    prompt_tokens: int
+    completion_tokens: int
+    first_token_s: float  # from sending to the first content delta
+    decode_s: float  # from the first content delta to the last
+    text: str
+
+    @property
+    def decode_tokens_per_s(self) -> float:
+        return (self.completion_tokens - 1) / self.decode_s if self.decode_s > 0 else 0.0
 
 
-class Intent(StrEnum):
-    BILLING_DISPUTE = "billing_dispute"
-    ROAMING = "roaming"
-    CANCELLATION = "cancellation"
-    PLAN_CHANGE = "plan_change"
-    OTHER = "other"
+def stream(
+    http: httpx.Client, model: str, system: str, user: str, *, max_tokens: int,
+    schema: dict[str, Any] | None = None,
+) -> Stream:
+    body: dict[str, Any] = {
+        "model": model, "max_tokens": max_tokens, "temperature": 0.0, "repeat_penalty": 1.1,
+        "stream": True,
+        "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}],
+    }
+    if schema is not None:
+        body["response_format"] = {"type": "json_object", "schema": llama_cpp_schema(schema)}
+    started = time.perf_counter()
+    stamps: list[float] = []
+    pieces: list[str] = []
+    usage: dict[str, int] = {}
+    with http.stream("POST", "chat/completions", json=body) as response:
+        response.raise_for_status()
+        for line in response.iter_lines():
+            if not line.startswith("data: ") or line == "data: [DONE]":
+                continue
+            chunk = json.loads(line[6:])
+            usage = chunk.get("usage") or usage
+            for choice in chunk.get("choices") or []:
+                content = (choice.get("delta") or {}).get("content")
+                if content:
+                    stamps.append(time.perf_counter())
+                    pieces.append(content)
+    if not usage:
+        raise RuntimeError("the embedded server sent no usage on its stream")
+    return Stream(
+        prompt_tokens=usage["prompt_tokens"],
+        completion_tokens=usage["completion_tokens"],
+        first_token_s=(stamps[0] if stamps else time.perf_counter()) - started,
+        decode_s=(stamps[-1] - stamps[0]) if len(stamps) > 1 else 0.0,
+        text="".join(pieces),
+    )
 
 
-class IntentChoice(BaseModel):
-    intent: Intent
-    confident: bool
-
-
-class Service(StrEnum):
-    RINGBACK_TONE = "ringback_tone"
-    ROAMING = "roaming"
-    DATA = "data"
-    MICROPAYMENT = "micropayment"
-    OTHER = "other"
-
-
-class ChargeClaim(BaseModel):
-    service: Service
-    amount_krw: int
-    times_charged: int
-    consented: bool
-
-
-class Claim(BaseModel):
-    intent: Intent
-    charge: ChargeClaim
-
-
-class FreeText(BaseModel):
-    note: str
-
-
-def messages(system: str, user: str) -> list[ChatMessage]:
-    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
-
-
-async def count_tokens(http: httpx.AsyncClient, root: str, text: str) -> int:
-    response = await http.post(f"{root}/extras/tokenize", json={"input": text})
-    return len(response.json()["tokens"]) - 1  # minus the BOS the endpoint adds
-
-
-async def prefill(client: OpenAICompatibleClient) -> dict[str, float]:
-    """Distinct long prompts, one output token: prompt tokens over latency."""
-    rates = []
-    body = (SYSTEM_KO + " " + TASKS["summary"]["ko"] + " ") * 3
+def prefill(http: httpx.Client, model: str) -> dict[str, float]:
+    rates, prompt_tokens = [], 0
+    user = summary_user(facts=FACTS, transcript=TRANSCRIPT)
     for i in range(REPEATS + 1):
-        result = await client.chat(messages(f"요청 {i}번. " + SYSTEM_KO, body), max_tokens=1)
-        rates.append(result.usage.prompt_tokens / (result.latency_ms / 1000))
-    cold = rates[1:]  # the first request also warms the engine up
-    # Same system prompt, different user text: llama.cpp reuses the cached common prefix.
-    base = messages(SYSTEM_KO * 3, "첫 번째 질문입니다.")
-    await client.chat(base, max_tokens=1)
-    cached = await client.chat(messages(SYSTEM_KO * 3, "두 번째 질문입니다."), max_tokens=1)
-    uncached = await client.chat(messages("새 대화. " + SYSTEM_KO * 3, "세 번째."), max_tokens=1)
+        run = stream(http, model, f"요청 번호 {i * 7919}.\n" + SUMMARY_SYSTEM, user, max_tokens=1)
+        rates.append(run.prompt_tokens / run.first_token_s)
+        prompt_tokens = run.prompt_tokens
     return {
-        "prefill_tokens_per_s": round(statistics.median(cold), 1),
-        "prompt_tokens": float(result.usage.prompt_tokens),
-        "shared_prefix_ms": round(cached.latency_ms, 1),
-        "no_shared_prefix_ms": round(uncached.latency_ms, 1),
+        "prefill_tokens_per_s": round(statistics.median(rates[1:]), 1),  # first one warms up
+        "prefill_prompt_tokens": prompt_tokens,
     }
 
 
-async def decode(client: OpenAICompatibleClient) -> dict[str, float]:
-    """Stream a reply: time to first delta, then deltas per second after it."""
-    rates, first_delays = [], []
+def decode(http: httpx.Client, model: str) -> dict[str, Any]:
+    user = summary_user(facts=FACTS, transcript=TRANSCRIPT)
+    schema = SummaryDraft.model_json_schema()
+    stream(http, model, SUMMARY_SYSTEM, user, max_tokens=1)  # both kinds reuse this prefill
+    runs: dict[str, list[Stream]] = {"grammar": [], "free": []}
+    for _ in range(REPEATS):
+        runs["grammar"].append(
+            stream(http, model, SUMMARY_SYSTEM, user, max_tokens=SUMMARY_MAX_TOKENS,
+                   schema=schema))
+        runs["free"].append(
+            stream(http, model, SUMMARY_SYSTEM, user, max_tokens=SUMMARY_MAX_TOKENS))
+    valid = 0
+    for run in runs["grammar"]:
+        try:
+            SummaryDraft.model_validate_json(run.text)
+            valid += 1
+        except ValueError:
+            pass
+    return {
+        "decode_tokens_per_s_grammar": round(
+            statistics.median(r.decode_tokens_per_s for r in runs["grammar"]), 2),
+        "decode_tokens_per_s_free": round(
+            statistics.median(r.decode_tokens_per_s for r in runs["free"]), 2),
+        "grammar_completion_tokens": statistics.median(
+            r.completion_tokens for r in runs["grammar"]),
+        "free_completion_tokens": statistics.median(r.completion_tokens for r in runs["free"]),
+        "grammar_replies_valid": f"{valid}/{len(runs['grammar'])}",
+        "grammar_reply": runs["grammar"][0].text,
+    }
+
+
+def prefix_reuse(http: httpx.Client, model: str) -> dict[str, float]:
+    shared, cold = [], []
     for i in range(REPEATS):
-        started = time.perf_counter()
-        stamps = []
-        async for _ in client.stream_text(
-            messages(SYSTEM_KO, f"{i} " + TASKS["chat_reply"]["ko"]), max_tokens=48
-        ):
-            stamps.append(time.perf_counter())
-        first_delays.append((stamps[0] - started) * 1000)
-        if len(stamps) > 2:
-            rates.append((len(stamps) - 1) / (stamps[-1] - stamps[0]))
+        # Same system prompt as the request before: only the user turn is new.
+        stream(http, model, SUMMARY_SYSTEM, f"첫 질문 {i}: 요금제 변경은 어떻게 하나요?",
+               max_tokens=1)
+        shared.append(stream(http, model, SUMMARY_SYSTEM,
+                             f"둘째 질문 {i}: 로밍 차단은 어떻게 하나요?", max_tokens=1))
+        # A system prompt that differs from the first token on: nothing to reuse.
+        cold.append(stream(http, model, f"{i}번째 새 대화.\n" + SUMMARY_SYSTEM,
+                           f"셋째 질문 {i}: 로밍 차단은 어떻게 하나요?", max_tokens=1))
+    shared_ms = statistics.median(r.first_token_s for r in shared) * 1000
+    cold_ms = statistics.median(r.first_token_s for r in cold) * 1000
     return {
-        "decode_tokens_per_s": round(statistics.median(rates), 1) if rates else 0.0,
-        "time_to_first_token_ms": round(statistics.median(first_delays), 1),
+        "prefix_prompt_tokens": shared[0].prompt_tokens,
+        "shared_prefix_first_token_ms": round(shared_ms, 1),
+        "no_shared_prefix_first_token_ms": round(cold_ms, 1),
+        "prefix_reuse_speedup": round(cold_ms / shared_ms, 2),
     }
 
 
-async def grammar_cost(client: OpenAICompatibleClient) -> dict[str, float]:
-    """Milliseconds per output token: free decoding vs. a schema with one free-text string.
+def tokens_per_character(settings: Settings) -> dict[str, dict[str, float]]:
+    """Each catalog model's tokenizer on the fixed texts (vocabulary only, no weights)."""
+    from llama_cpp import Llama
 
-    llama-cpp-python applies the JSON grammar to all 262k candidate tokens before top-k at
-    every step, so free-text string fields cost far more per token than enums or numbers.
-    """
-    prompt = messages(SYSTEM_KO, TASKS["claim_extraction"]["ko"])
-    await client.chat(prompt, max_tokens=1)  # both timed requests then reuse the cached prompt
-    free = await client.chat(prompt, max_tokens=8)
-    schema = FreeText.model_json_schema()
-    constrained = await client.chat(prompt, max_tokens=8, json_schema=schema)
-    per_token = {
-        "unconstrained_ms_per_token": free.latency_ms / max(1, free.usage.completion_tokens),
-        "free_string_schema_ms_per_token": constrained.latency_ms
-        / max(1, constrained.usage.completion_tokens),
-    }
-    return {k: round(v, 1) for k, v in per_token.items()}
-
-
-async def latency_by_type(client: OpenAICompatibleClient) -> dict[str, dict[str, float]]:
-    plans: dict[str, tuple[type[BaseModel] | None, int]] = {
-        "intent_choice": (IntentChoice, 24),
-        "claim_extraction": (Claim, 96),  # Gemma spends ~66 tokens on this JSON
-        "summary": (None, 96),
-        "chat_reply": (None, 64),
-    }
     report = {}
-    for name, (schema, max_tokens) in plans.items():
-        runs = []
-        for i in range(REPEATS):
-            result = await client.chat(
-                messages(SYSTEM_KO, TASKS[name]["ko"] + " " * i),
-                max_tokens=max_tokens,
-                json_schema=schema.model_json_schema() if schema else None,
-                schema_name=schema.__name__ if schema else "reply",
-                node=name,
-            )
-            valid = True
-            if schema is not None:
-                try:
-                    schema.model_validate_json(result.text)
-                except ValueError:
-                    valid = False
-            runs.append((result.latency_ms, result.usage, valid))
+    for name in CATALOG:
+        llm = settings.llm.model_copy(update={"embedded_model": name, "embedded_model_path": None})
+        path = embedded_model_path(settings.model_copy(update={"llm": llm}))
+        vocab = Llama(model_path=str(path), vocab_only=True, verbose=False)
+        ko = len(vocab.tokenize(KOREAN_TEXT.encode(), add_bos=False, special=False))
+        en = len(vocab.tokenize(ENGLISH_TEXT.encode(), add_bos=False, special=False))
         report[name] = {
-            "p50_ms": round(statistics.median(r[0] for r in runs), 1),
-            "prompt_tokens": float(runs[0][1].prompt_tokens),
-            "completion_tokens": float(statistics.median(r[1].completion_tokens for r in runs)),
-            "schema_valid_rate": sum(r[2] for r in runs) / len(runs),
+            "korean_tokens": ko,
+            "korean_tokens_per_char": round(ko / len(KOREAN_TEXT), 3),
+            "english_tokens_per_char": round(en / len(ENGLISH_TEXT), 3),
+            "vocabulary": vocab.n_vocab(),
         }
+        del vocab
     return report
 
 
-async def korean_tokens(root: str) -> dict[str, Any]:
-    async with httpx.AsyncClient(timeout=30) as http:
-        per_task = {}
-        for name, texts in TASKS.items():
-            ko = await count_tokens(http, root, SYSTEM_KO + "\n\n" + texts["ko"])
-            en = await count_tokens(http, root, SYSTEM_EN + "\n\n" + texts["en"])
-            chars = len(SYSTEM_KO + texts["ko"])
-            per_task[name] = {"ko": ko, "en": en, "ko_chars_per_token": round(chars / ko, 2)}
-    return per_task
-
-
-async def main() -> None:
+def main() -> None:
     settings = Settings()
+    name = settings.llm.embedded_model
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
-    with EmbeddedLlmServer(settings) as server:
+    with EmbeddedLlmServer(settings, startup_timeout_s=300) as server:
         startup_s = time.perf_counter() - started
-        root = server.base_url.removesuffix("/v1")
-        llm = settings.llm.model_copy(update={"timeout_s": 120.0, "max_retries": 0})
-        async with OpenAICompatibleClient(llm, base_url=server.base_url) as client:
-            engine = await prefill(client)
-            engine.update(await decode(client))
-            engine.update(await grammar_cost(client))
-            latency = await latency_by_type(client)
-            tokens = await korean_tokens(root)
-    ko_total = sum(t["ko"] for t in tokens.values())
-    en_total = sum(t["en"] for t in tokens.values())
-    for name, row in latency.items():
-        print(f"{name:18s} p50 {row['p50_ms']:8.1f} ms  prompt {row['prompt_tokens']:.0f} "
-              f"completion {row['completion_tokens']:.0f}  valid {row['schema_valid_rate']:.0%}")
-    for name, row in tokens.items():
-        print(f"{name:18s} tokens ko {row['ko']:4d}  en {row['en']:4d}")
-    print(f"engine: {engine}  startup {startup_s:.1f}s")
+        with httpx.Client(base_url=server.base_url + "/", timeout=600) as http:
+            engine: dict[str, Any] = {}
+            engine.update(prefill(http, settings.llm.model))
+            engine.update(decode(http, settings.llm.model))
+            engine.update(prefix_reuse(http, settings.llm.model))
+    tokens = tokens_per_character(settings)
+    for key, value in engine.items():
+        print(f"{key:34s} {value}")
+    for model, row in tokens.items():
+        print(f"{model:20s} Korean {row['korean_tokens_per_char']:.3f} tokens/char, "
+              f"English {row['english_tokens_per_char']:.3f}, vocabulary {row['vocabulary']}")
+    load = round(max(load_before, os.getloadavg()[0]), 2)  # other work shares the cores
+    print(f"model {name}, {settings.llm.embedded_threads} thread(s), startup {startup_s:.1f}s, "
+          f"load average {load} on {os.cpu_count()} cores")
+    value = engine["decode_tokens_per_s_grammar"]
+    baseline = engine["decode_tokens_per_s_free"]
     result = {
         "bench": "llm_engine",
-        "value": ko_total,
-        "unit": "prompt tokens (Korean, 4 request types)",
-        "baseline": en_total,
-        "ratio": round(en_total / ko_total, 3),
+        "value": value,
+        "unit": "decode tokens/s under the SummaryDraft JSON grammar",
+        "baseline": baseline,
+        "baseline_is": "decode tokens/s without the grammar (same model, prompt, token cap)",
+        "ratio": round(value / baseline, 3) if baseline else None,
         "details": {
-            "model": "gemma-3-270m Q4_K_M via llama-cpp-python server",
+            "model": name,
             "threads": settings.llm.embedded_threads,
+            "cores": os.cpu_count(),
+            "load_average_1m": load,
             "server_startup_s": round(startup_s, 2),
             **engine,
-            "latency": latency,
-            "tokens": tokens,
+            "korean_chars": len(KOREAN_TEXT),
+            "tokens_per_char": tokens,
         },
     }
     print("RESULT " + json.dumps(result, ensure_ascii=False))
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()

@@ -21,6 +21,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import numpy as np
 from numpy.typing import NDArray
@@ -91,6 +92,7 @@ class _Call:
     first_offset: int
     last_seen: float
     channels: dict[Speaker, ChannelStream]
+    last_event: datetime | None = None  # newest occurred_at of its chunks
     untranscribed: list[_Cut] = field(default_factory=list)
     orderer: UtteranceOrderer[_Heard] = field(
         default_factory=lambda: UtteranceOrderer([s.value for s in _CHANNELS])
@@ -138,6 +140,9 @@ class AsrHandler:
         self.stats = AsrStats()
         self._calls: dict[str, _Call] = {}
         self._closed: OrderedDict[str, None] = OrderedDict()  # recently finished, bounded
+        # Per partition: the newest chunk time seen, and when a chunk was last handled.
+        self._watermark: dict[int, datetime] = {}
+        self._partition_seen: dict[int, float] = {}
 
     @property
     def open_calls(self) -> int:
@@ -161,7 +166,11 @@ class AsrHandler:
         if call is None:
             call = _Call(incoming.partition, incoming.offset, self._clock(), self._new_channels())
             self._calls[chunk.call_id] = call
-        call.last_seen = self._clock()
+        call.last_seen = self._partition_seen[incoming.partition] = self._clock()
+        call.last_event = _later(call.last_event, chunk.occurred_at)
+        self._watermark[incoming.partition] = _later(
+            self._watermark.get(incoming.partition), chunk.occurred_at
+        )
         try:
             offer = call.channels[chunk.channel].offer(
                 chunk.seq, chunk.pcm, chunk.last, chunk.sample_rate
@@ -182,11 +191,11 @@ class AsrHandler:
     def tick(self, now: float) -> Sequence[Outgoing]:
         """Transcribe the utterances `handle` cut, as one batch, and release them in order.
 
-        Also force-finishes calls that sent nothing for `idle_timeout_s` (a lost `last` flag).
+        Also force-finishes calls that went quiet for `idle_timeout_s` (a lost `last` flag).
         """
         out: list[Outgoing] = []
         for call_id, call in list(self._calls.items()):
-            if now - call.last_seen < self._idle_timeout_s:
+            if not self._idle(call, now):
                 continue
             if all(stream.flushed for stream in call.channels.values()):
                 continue  # already finished; only its utterances wait for the engine
@@ -202,6 +211,27 @@ class AsrHandler:
                 out += self._release(call_id, call)
         return out + self._transcribe_waiting(now)
 
+    def _idle(self, call: _Call, now: float) -> bool:
+        """Whether the call went quiet: its stream moved on without it, or fell silent.
+
+        Wall time alone is wrong for a worker with a backlog: handling other calls' queued
+        chunks can take longer than the timeout while this call's next chunk still waits
+        in the partition, and finishing the call then drops that speech. So a call is idle
+        when the partition's chunks are `idle_timeout_s` newer (event time) than its own,
+        or when nothing at all came on its partition for that long (the worker is caught
+        up there, so no chunk of the call is waiting). Both sides of the event-time test
+        also need the wall-time gap, so producer clock skew alone never ends a live call.
+        """
+        timeout = self._idle_timeout_s
+        if now - call.last_seen < timeout:
+            return False
+        if now - self._partition_seen.get(call.partition, call.last_seen) >= timeout:
+            return True
+        watermark = self._watermark.get(call.partition)
+        if watermark is None or call.last_event is None:
+            return False
+        return (watermark - call.last_event).total_seconds() >= timeout
+
     def safe_offset(self, partition: int) -> int | None:
         """First offset of the oldest open call on `partition` (see the module docstring)."""
         offsets = [c.first_offset for c in self._calls.values() if c.partition == partition]
@@ -211,6 +241,9 @@ class AsrHandler:
         """Forget calls of partitions this worker lost; their new owner replays them."""
         for call_id in [k for k, c in self._calls.items() if c.partition in partitions]:
             del self._calls[call_id]
+        for partition in partitions:
+            self._watermark.pop(partition, None)
+            self._partition_seen.pop(partition, None)
 
     def _new_channels(self) -> dict[Speaker, ChannelStream]:
         options = vad_options(self._asr)
@@ -327,3 +360,7 @@ class AsrHandler:
 def _message_id(call_id: str, what: str) -> str:
     # Deterministic ids: a replayed call re-emits the same message ids.
     return uuid.uuid5(uuid.NAMESPACE_URL, f"kcall:asr:{call_id}:{what}").hex
+
+
+def _later(current: datetime | None, candidate: datetime) -> datetime:
+    return candidate if current is None or candidate > current else current

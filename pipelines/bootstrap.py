@@ -11,14 +11,16 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from agents.graph import AgentContext, AgentGraph, build_graph
 from agents.intents import IntentClassifier
-from agents.ports import Clock
-from pipelines.agent import AgentHandler
+from agents.ports import AuditLog, Clock
+from pipelines.agent import AgentHandler, ModelWork
+from pipelines.model import ModelStageHandler
 from services.config import Settings
 from services.db import (
     SqlApprovalStore,
@@ -30,9 +32,10 @@ from services.db import (
     open_checkpointer,
     session_factory,
 )
+from services.db.write_behind import WriteBehindSaver
 from services.llm import LlmChatModel, build_chat_model
 
-__all__ = ["AgentRuntime", "build_agent_runtime", "load_intent_model"]
+__all__ = ["AgentRuntime", "build_agent_runtime", "build_model_stage", "load_intent_model"]
 
 _log = logging.getLogger(__name__)
 
@@ -47,11 +50,26 @@ class AgentRuntime:
     graph: AgentGraph
     context: AgentContext
     calls: SqlCallStore
+    checkpoints: WriteBehindSaver
 
     def handler(self) -> AgentHandler:
-        """The agent stage's handler on this runtime (inbox = the calls store)."""
+        """The agent stage's handler on this runtime (inbox = the calls store).
+
+        Model work goes to the model stage unless the graph asks its model inline (the
+        hot-path baseline, `agent.model_on_hot_path`) or no model is configured at all.
+        The handler turns on the checkpointer's write-behind (flushed once per poll batch,
+        before the commit); the API's runtime never does, so it writes through.
+        """
+        agent = self.settings.agent
+        work = None
+        if self.context.chat_model is None and self.settings.llm.enabled:
+            work = ModelWork(intents=self.context.intents,
+                             intent_threshold=agent.intent_llm_threshold,
+                             deadline_s=agent.model_deadline_s)
         return AgentHandler(self.graph, self.context, inbox=self.calls,
-                            end_wait_s=self.settings.agent.summary_wait_s)
+                            end_wait_s=agent.summary_wait_s, model_work=work,
+                            checkpoints=self.checkpoints.defer(),
+                            start_wait_s=self.settings.kafka.reorder_window_s)
 
 
 def load_intent_model(settings: Settings) -> IntentClassifier:
@@ -60,8 +78,12 @@ def load_intent_model(settings: Settings) -> IntentClassifier:
     from agents.intents.store import DEFAULT_SEED
     from pipelines.intent_data import training_examples
 
-    return load_or_train(settings.paths.data / "models",
-                         lambda: training_examples(seed=DEFAULT_SEED), seed=DEFAULT_SEED)
+    classifier = load_or_train(settings.paths.data / "models",
+                               lambda: training_examples(seed=DEFAULT_SEED), seed=DEFAULT_SEED)
+    # The morphological analyzer loads its dictionary on first use (seconds): pay that
+    # before the worker reports ready, not on the first caller's utterance.
+    classifier.predict("이번 달 요금이 두 번 청구된 것 같아요")
+    return classifier
 
 
 @contextmanager
@@ -86,8 +108,14 @@ def build_agent_runtime(
     with ExitStack() as stack:
         stack.callback(engine.dispose)
         sessions = session_factory(engine)
-        checkpointer = stack.enter_context(
-            open_checkpointer(settings.agent.checkpointer_url or settings.database_url()))
+        checkpointer = WriteBehindSaver(
+            stack.enter_context(
+                open_checkpointer(settings.agent.checkpointer_url or settings.database_url())),
+            # Approval threads are also resumed by the API process: always written through.
+            deferrable=lambda thread_id: "/approval/" not in thread_id)
+        # Closing flushes what the last batch left in memory (a head start for the next
+        # owner; never required, as those offsets were not committed).
+        stack.callback(_flush_quietly, checkpointer)
         chat_model = _chat_model(settings, llm_base_url)
         if chat_model is not None:
             stack.callback(chat_model.close)
@@ -95,15 +123,58 @@ def build_agent_runtime(
             billing=SqlBillingRepository(sessions),
             ledger=SqlCreditLedger(sessions, clock=clock),
             approvals=SqlApprovalStore(sessions, clock=clock),
-            audit=SqlAuditLog(sessions, clock=clock),
+            audit=_audit(settings, SqlAuditLog(sessions, clock=clock)),
             clock=clock,
             intents=intents or load_intent_model(settings),
             settings=settings.agent,
             chat_model=chat_model,
+            callbacks=_graph_callbacks(settings),
         )
         yield AgentRuntime(settings=settings, engine=engine, sessions=sessions,
                            graph=build_graph(checkpointer), context=context,
+                           checkpoints=checkpointer,
                            calls=SqlCallStore(sessions, clock=clock))
+
+
+@contextmanager
+def build_model_stage(settings: Settings) -> Iterator[ModelStageHandler]:
+    """The model stage's handler on a chat model of `settings.llm.base_url`."""
+    if not settings.llm.base_url:
+        raise ValueError("the model stage needs an LLM server: set KCALL_LLM_BASE_URL")
+    agent = settings.agent
+    llm = settings.llm.model_copy(update={"timeout_s": agent.model_timeout_s,
+                                          "concurrency": agent.model_stage_concurrency})
+    chat_model = build_chat_model(settings.model_copy(update={"llm": llm}),
+                                  base_url=settings.llm.base_url)
+    engine = create_engine_from_settings(settings)
+    clock = _UtcClock()
+    handler = ModelStageHandler(chat_model, now=clock.now,
+                                concurrency=agent.model_stage_concurrency,
+                                max_queued=agent.model_stage_queue,
+                                audit=_audit(settings,
+                                             SqlAuditLog(session_factory(engine), clock=clock)))
+    try:
+        yield handler
+    finally:
+        handler.close()
+        chat_model.close()
+        engine.dispose()
+
+
+def _audit(settings: Settings, audit: AuditLog) -> AuditLog:
+    if not (settings.trace.enabled and settings.trace.graph):
+        return audit
+    from services.observability.graph_spans import AuditSpans
+
+    return AuditSpans(audit)
+
+
+def _graph_callbacks(settings: Settings) -> tuple[Any, ...]:
+    if not (settings.trace.enabled and settings.trace.graph):
+        return ()
+    from services.observability.graph_spans import NodeSpans
+
+    return (NodeSpans(),)
 
 
 def _chat_model(settings: Settings, base_url: str | None) -> LlmChatModel | None:
@@ -112,6 +183,13 @@ def _chat_model(settings: Settings, base_url: str | None) -> LlmChatModel | None
         return None
     # No audit here: the graph's nodes audit every model call with its call id.
     return build_chat_model(settings, base_url=base_url)
+
+
+def _flush_quietly(checkpoints: WriteBehindSaver) -> None:
+    try:
+        checkpoints.flush()
+    except Exception as error:  # uncommitted input is replayed by the next owner anyway
+        _log.warning("checkpoints not flushed on close: %r", error)
 
 
 class _UtcClock:

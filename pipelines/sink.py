@@ -1,4 +1,4 @@
-"""The sink stage: persists calls, utterances, insights and summaries, each exactly once.
+"""The sink stage: persists calls, utterances, insights, summaries and handoffs, each once.
 
 Every message is applied in one transaction together with its inbox row
 (processed_messages, keyed by consumer and message id), so a redelivered message is
@@ -21,6 +21,7 @@ from services.db import (
     mark_processed,
     record_call_ended,
     record_call_started,
+    record_handoff,
     record_insight,
     record_summary,
     record_utterance,
@@ -31,6 +32,7 @@ from services.schemas import (
     CallInsight,
     CallStarted,
     CallSummary,
+    HandoffRequested,
     Message,
     Topic,
     Utterance,
@@ -55,7 +57,8 @@ class SinkHandler:
     """Stage handler that writes the call pipeline's results to the database; emits nothing."""
 
     name = "sink"
-    sources: tuple[Topic, ...] = (Topic.TRANSCRIPTS, Topic.INSIGHTS, Topic.SUMMARIES)
+    sources: tuple[Topic, ...] = (Topic.TRANSCRIPTS, Topic.INSIGHTS, Topic.SUMMARIES,
+                                  Topic.HANDOFFS)
 
     def __init__(
         self, sessions: sessionmaker[Session], *, clock: Clock | None = None, consumer: str = "sink"
@@ -108,5 +111,7 @@ def _apply(session: Session, message: Message) -> None:
         record_insight(session, insight=message)
     elif isinstance(message, CallSummary):
         record_summary(session, summary=message)
+    elif isinstance(message, HandoffRequested):
+        record_handoff(session, event=message)
     else:
         raise PoisonMessage(f"sink does not store {type(message).__name__} messages")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from services.schemas import Message, Topic
 
@@ -23,14 +23,38 @@ class Incoming:
     message: Message
     partition: int
     offset: int
+    headers: tuple[tuple[str, bytes], ...] = ()  # the record's Kafka headers (traceparent)
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a handler refuses an input it had held, and where that input was read."""
+
+    reason: str
+    partition: int
+    offset: int
+    headers: tuple[tuple[str, bytes], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
-    """A message to publish; the key is always the message's call_id."""
+    """A message to publish; the key is always the message's call_id.
+
+    With `refused` set it is not published: `message`, read from `topic`, goes to that
+    topic's DLQ with the reason. A handler that held an input (waiting for something that
+    never came) refuses it this way, from `tick` too, when raising PoisonMessage no longer
+    reaches its record.
+    """
 
     topic: Topic
     message: Message
+    refused: Refusal | None = None
+
+
+def refuse(incoming: Incoming, topic: Topic, reason: str) -> Outgoing:
+    """Send a held input to the DLQ of `topic` (where it was read from) with `reason`."""
+    where = Refusal(reason, incoming.partition, incoming.offset, incoming.headers)
+    return Outgoing(topic, incoming.message, refused=where)
 
 
 class PoisonMessage(Exception):
@@ -61,4 +85,21 @@ class StageHandler(Protocol):
 
     def revoke(self, partitions: Collection[int]) -> None:
         """Forget in-memory state of partitions this worker no longer owns."""
+        ...
+
+
+@runtime_checkable
+class BatchHandler(Protocol):
+    """Optional: a handler that also takes a partition's poll batch at once.
+
+    The runner offers every batch of more than one decoded record to `handle_many` (found
+    on the handler's class). It must handle them as `handle` would one after the other,
+    in order, returning all their outputs; the order of outputs of different calls may
+    differ. If it raises, the runner handles the same records one by one with `handle`
+    (so a bad record is dead-lettered alone): everything it did must be safe to do again,
+    which at-least-once delivery demands of `handle` anyway.
+    """
+
+    def handle_many(self, incomings: Sequence[Incoming]) -> Sequence[Outgoing]:
+        """Handle several messages of one partition, in order."""
         ...

@@ -23,6 +23,13 @@ class CallObservation:
 
     insights: dict[int, tuple[CallInsight, float]] = field(default_factory=dict)
     summary: tuple[CallSummary, float] | None = None
+    latest_summary: tuple[CallSummary, float] | None = None
+
+    @property
+    def model_summary(self) -> tuple[CallSummary, float] | None:
+        """The first model-written revision of the summary, when one came."""
+        latest = self.latest_summary
+        return latest if latest and latest[0].revision > 0 else None
 
 
 class OutputCollector:
@@ -53,15 +60,22 @@ class OutputCollector:
         """A snapshot of one call's outputs so far."""
         with self._lock:
             seen = self._calls.get(call_id, CallObservation())
-            return CallObservation(dict(seen.insights), seen.summary)
+            return CallObservation(dict(seen.insights), seen.summary, seen.latest_summary)
 
-    def wait_for_summaries(self, call_ids: set[str], *, timeout_s: float) -> set[str]:
-        """Block until every call has a summary or the time is up; returns those still missing."""
+    def wait_for_summaries(
+        self, call_ids: set[str], *, timeout_s: float, model: bool = False
+    ) -> set[str]:
+        """Wait until every call has a summary (with `model`: a model-written one) or time is up.
+
+        Returns the calls still missing one.
+        """
         deadline = time.monotonic() + timeout_s
         with self._changed:
             while True:
                 missing = {
-                    c for c in call_ids if self._calls.get(c, CallObservation()).summary is None
+                    c for c in call_ids
+                    if (self._calls.get(c, CallObservation()).model_summary if model
+                        else self._calls.get(c, CallObservation()).summary) is None
                 }
                 remaining = deadline - time.monotonic()
                 if not missing or remaining <= 0:
@@ -87,7 +101,12 @@ class OutputCollector:
         with self._changed:
             seen = self._calls.setdefault(message.call_id, CallObservation())
             if isinstance(message, CallInsight):
+                # Latency is measured to the first (rules) insight; later ones reword it.
                 seen.insights.setdefault(message.utterance_seq, (message, now))
-            elif isinstance(message, CallSummary) and seen.summary is None:
-                seen.summary = (message, now)
+            elif isinstance(message, CallSummary):
+                if seen.summary is None:
+                    seen.summary = (message, now)
+                latest = seen.latest_summary
+                if latest is None or message.revision >= latest[0].revision:
+                    seen.latest_summary = (message, now)
             self._changed.notify_all()

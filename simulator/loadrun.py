@@ -19,7 +19,7 @@ from simulator.scenarios import ScriptedCall
 from simulator.timeline import text_timeline
 from simulator.transports import CallTransport, send_audio, send_transcript
 
-__all__ = ["Mode", "PlannedCall", "SentCall", "play_calls", "score_call"]
+__all__ = ["Mode", "PlannedCall", "SentCall", "play_call", "play_calls", "score_call"]
 
 
 class Mode(StrEnum):
@@ -49,6 +49,34 @@ class SentCall:
     audio_s: float = 0.0
 
 
+async def play_call(
+    plan: PlannedCall,
+    transport: CallTransport,
+    *,
+    render_audio: Callable[[ScriptedCall], CallAudio],
+    realtime: float,
+) -> SentCall:
+    """Send one call now through `transport`; returns when its last event is acknowledged."""
+    sent = SentCall(plan)
+    call = plan.call
+
+    def mark(seq: int) -> None:
+        sent.utterance_sent[seq] = time.monotonic()
+
+    if plan.mode is Mode.AUDIO:
+        audio = await asyncio.to_thread(render_audio, call)
+        sent.audio_s = max(len(pcm) for pcm in audio.channels.values()) / audio.sample_rate
+        await send_audio(transport, call.call_id, call.customer_id, audio, realtime=realtime)
+    else:
+        segments = text_timeline(call)
+        await send_transcript(
+            transport, call.call_id, call.customer_id, segments, realtime=realtime, on_sent=mark
+        )
+    await transport.flush()
+    sent.ended_at = time.monotonic()
+    return sent
+
+
 async def play_calls(
     plans: Sequence[PlannedCall],
     transports: Mapping[Mode, CallTransport],
@@ -61,25 +89,9 @@ async def play_calls(
 
     async def play(plan: PlannedCall) -> SentCall:
         await asyncio.sleep(max(0.0, started + plan.start_at_s - time.monotonic()))
-        sent = SentCall(plan)
-        transport = transports[plan.mode]
-        call = plan.call
-
-        def mark(seq: int) -> None:
-            sent.utterance_sent[seq] = time.monotonic()
-
-        if plan.mode is Mode.AUDIO:
-            audio = await asyncio.to_thread(render_audio, call)
-            sent.audio_s = max(len(pcm) for pcm in audio.channels.values()) / audio.sample_rate
-            await send_audio(transport, call.call_id, call.customer_id, audio, realtime=realtime)
-        else:
-            segments = text_timeline(call)
-            await send_transcript(
-                transport, call.call_id, call.customer_id, segments, realtime=realtime, on_sent=mark
-            )
-        await transport.flush()
-        sent.ended_at = time.monotonic()
-        return sent
+        return await play_call(
+            plan, transports[plan.mode], render_audio=render_audio, realtime=realtime
+        )
 
     return list(await asyncio.gather(*(play(plan) for plan in plans)))
 
@@ -109,8 +121,13 @@ def score_call(sent: SentCall, seen: CallObservation) -> CallResult:
             latencies.setdefault("utterance→insight", []).append(
                 (arrived - sent.utterance_sent[seq]) * 1000
             )
+    # Audio calls end when the last chunk is sent; their summary also waits for the ASR
+    # stage to catch up, so they are reported apart from text calls.
+    suffix = " (audio, after ASR)" if sent.planned.mode is Mode.AUDIO else ""
     if seen.summary:
-        latencies["call end→summary"] = [(seen.summary[1] - sent.ended_at) * 1000]
+        latencies[f"call end→summary{suffix}"] = [(seen.summary[1] - sent.ended_at) * 1000]
+    if seen.model_summary:
+        latencies["call end→model summary"] = [(seen.model_summary[1] - sent.ended_at) * 1000]
     expected = truth.expected_dispute
     return CallResult(
         call_id=call.call_id,
@@ -125,4 +142,5 @@ def score_call(sent: SentCall, seen: CallObservation) -> CallResult:
         found_credit_krw=decision.amount_krw if decision else 0,
         latencies_ms=latencies,
         completed=summary is not None,
+        model_summarized=seen.model_summary is not None,
     )

@@ -28,6 +28,7 @@ class CallResult:
     latencies_ms: Mapping[str, Sequence[float]] = field(default_factory=dict)
     tokens: int = 0
     completed: bool = True
+    model_summarized: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class LoadReport:
     churn_f1: float
     tokens_per_call: float
     latency: dict[str, Percentiles]
+    model_summaries: int = 0
     extras: dict[str, float] = field(default_factory=dict)
 
 
@@ -113,6 +115,7 @@ def summarize(
         churn_f1=f1,
         tokens_per_call=_ratio(sum(r.tokens for r in done), len(done)),
         latency=latency,
+        model_summaries=sum(r.model_summarized for r in done),
         extras=dict(extras or {}),
     )
 
@@ -145,7 +148,8 @@ def render_markdown(report: LoadReport) -> str:
                 _fmt(v) for v in (report.churn_precision, report.churn_recall, report.churn_f1)
             ),
         ),
-        ("tokens per call", _fmt(report.tokens_per_call)),
+        ("model-written summaries (calls)", f"{report.model_summaries} / {report.completed}"),
+        ("model tokens per call (audited, answered or not)", _fmt(report.tokens_per_call)),
         *((name, _fmt(value)) for name, value in sorted(report.extras.items())),
     ]
     lines = ["| metric | value |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows), ""]

@@ -16,6 +16,7 @@ from agents.evaluation.scores import (
     credit_error,
     rank_auc,
     ratio,
+    verbatim_share,
     wilson_interval,
 )
 
@@ -33,5 +34,6 @@ __all__ = [
     "rank_auc",
     "ratio",
     "score_calls",
+    "verbatim_share",
     "wilson_interval",
 ]

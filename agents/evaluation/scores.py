@@ -8,7 +8,7 @@ accuracy and money error (disputes), and the uncertainty of a rate on a small sa
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "credit_error",
     "rank_auc",
     "ratio",
+    "verbatim_share",
     "wilson_interval",
 ]
 
@@ -26,6 +27,11 @@ __all__ = [
 def ratio(numerator: int, denominator: int) -> float:
     """`numerator / denominator`, NaN when the denominator is zero (nothing to measure)."""
     return numerator / denominator if denominator else math.nan
+
+
+def verbatim_share(texts: Sequence[str], seen: Collection[str]) -> float:
+    """Share of `texts` that occur exactly in `seen` (e.g. the training texts); NaN if empty."""
+    return ratio(sum(text in seen for text in texts), len(texts))
 
 
 def accuracy(expected: Sequence[object], found: Sequence[object]) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from agents.intents.classifier import IntentClassifier
 from agents.ports import ApprovalStore, AuditLog, BillingRepository, ChatModel, Clock, CreditLedger
@@ -27,3 +28,5 @@ class AgentContext:
     intents: IntentClassifier
     settings: AgentSettings = field(default_factory=AgentSettings)
     chat_model: ChatModel | None = None
+    callbacks: tuple[Any, ...] = ()
+    """LangChain callback handlers attached to every graph run (e.g. spans per node)."""

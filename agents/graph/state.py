@@ -22,6 +22,7 @@ __all__ = [
     "EventInput",
     "IntentHit",
     "NoteRecord",
+    "PhishingCueState",
     "Profile",
     "SeenUtterance",
     "VerdictState",
@@ -131,6 +132,16 @@ class ChurnHitState(TypedDict):
     evidence: str
 
 
+class PhishingCueState(TypedDict):
+    """One phishing cue (agents.policies.phishing.Cue) kept as the call's evidence."""
+
+    signal: str
+    seq: int
+    start: int
+    end: int
+    text: str
+
+
 class ApprovalWait(TypedDict):
     """The proposal an approval thread is waiting on (see agents.graph.approvals)."""
 
@@ -223,5 +234,18 @@ class CallState(TypedDict, total=False):
     processed_seqs: Annotated[list[int], union_seqs]
     insights: Annotated[dict[str, dict[str, Any]], keep_recent_insights]
     summary: dict[str, Any] | None
+    # voice phishing (agents.graph.nodes.phishing): every turn, both speakers
+    phishing_cues: list[PhishingCueState]  # first cue per signal, so at most one per signal
+    phishing_carry: str  # the previous utterance's tail, for a phrase cut in two
+    phishing_score: float
+    phishing_alert: dict[str, Any] | None  # the call's one PhishingAlert, once it is out
+    guardian_alert: dict[str, Any] | None
+    # handoff to a human agent (agents.graph.nodes.handoff): customer turns
+    handoff: dict[str, Any] | None  # the call's one HandoffRequested, once it is out
+    handoff_streak: int  # consecutive unhelped customer turns (agents.policies.handoff)
+    handoff_last_answer: str | None  # the previous customer turn's answer
+    # a run over several turns of the call (agents.graph.session.handle_turns)
+    queue: list[EventInput] | None  # turns still to run after this one; None: one event
+    batch_duplicates: list[int]  # seqs of this run's turns that were redeliveries
     # approval threads only
     approval: ApprovalWait | None

@@ -1,21 +1,47 @@
-"""Intent classification for Korean call-center utterances: fast tier, LLM tier, training."""
+"""Intent classification for Korean call-center utterances: fast tier, LLM tier, training.
 
-from agents.intents.classifier import IntentClassifier, IntentPrediction
-from agents.intents.dataset import LabeledUtterance, handwritten_eval, load_jsonl, seed_utterances
-from agents.intents.metrics import ClassMetrics, IntentReport, expected_calibration_error
-from agents.intents.noise import AsrNoise, with_asr_noise
-from agents.intents.store import CODE_VERSION, load_or_train, model_file, train_and_store
-from agents.intents.tiered import IntentDecision, classify_tiered
-from agents.intents.training import (
-    TrainingConfig,
-    TrainingReport,
-    evaluate,
-    train_intent_model,
-    with_noise,
-)
+Names resolve lazily, so reading a data set (`agents.intents.dataset`) or a constant does
+not pay for scikit-learn and SciPy (about 2 s) in processes that never classify.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from agents.intents.classifier import IntentClassifier, IntentPrediction
+    from agents.intents.dataset import (
+        LabeledUtterance,
+        handwritten_eval,
+        load_jsonl,
+        seed_utterances,
+    )
+    from agents.intents.metrics import ClassMetrics, IntentReport, expected_calibration_error
+    from agents.intents.noise import AsrNoise, with_asr_noise
+    from agents.intents.store import (
+        CODE_VERSION,
+        Artifact,
+        StaleArtifact,
+        ensure_intent_model,
+        load_artifact,
+        load_or_train,
+        model_file,
+        train_and_store,
+    )
+    from agents.intents.tiered import IntentDecision, classify_tiered
+    from agents.intents.training import (
+        TrainingConfig,
+        TrainingReport,
+        evaluate,
+        train_intent_model,
+        training_steps,
+        with_noise,
+    )
 
 __all__ = [
     "CODE_VERSION",
+    "Artifact",
     "AsrNoise",
     "ClassMetrics",
     "IntentClassifier",
@@ -23,18 +49,58 @@ __all__ = [
     "IntentPrediction",
     "IntentReport",
     "LabeledUtterance",
+    "StaleArtifact",
     "TrainingConfig",
     "TrainingReport",
     "classify_tiered",
+    "ensure_intent_model",
     "evaluate",
     "expected_calibration_error",
     "handwritten_eval",
+    "load_artifact",
     "load_jsonl",
     "load_or_train",
     "model_file",
     "seed_utterances",
     "train_and_store",
     "train_intent_model",
+    "training_steps",
     "with_asr_noise",
     "with_noise",
 ]
+
+_HOME = {
+    "Artifact": "agents.intents.store",
+    "AsrNoise": "agents.intents.noise",
+    "CODE_VERSION": "agents.intents.store",
+    "ClassMetrics": "agents.intents.metrics",
+    "IntentClassifier": "agents.intents.classifier",
+    "IntentDecision": "agents.intents.tiered",
+    "IntentPrediction": "agents.intents.classifier",
+    "IntentReport": "agents.intents.metrics",
+    "LabeledUtterance": "agents.intents.dataset",
+    "StaleArtifact": "agents.intents.store",
+    "TrainingConfig": "agents.intents.training",
+    "TrainingReport": "agents.intents.training",
+    "classify_tiered": "agents.intents.tiered",
+    "ensure_intent_model": "agents.intents.store",
+    "evaluate": "agents.intents.training",
+    "expected_calibration_error": "agents.intents.metrics",
+    "handwritten_eval": "agents.intents.dataset",
+    "load_artifact": "agents.intents.store",
+    "load_jsonl": "agents.intents.dataset",
+    "load_or_train": "agents.intents.store",
+    "model_file": "agents.intents.store",
+    "seed_utterances": "agents.intents.dataset",
+    "train_and_store": "agents.intents.store",
+    "train_intent_model": "agents.intents.training",
+    "training_steps": "agents.intents.training",
+    "with_asr_noise": "agents.intents.noise",
+    "with_noise": "agents.intents.training",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module 'agents.intents' has no attribute {name!r}")
+    return getattr(importlib.import_module(_HOME[name]), name)

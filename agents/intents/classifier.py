@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import pickle
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,6 +80,7 @@ class IntentClassifier:
         *,
         seed: int,
         groups: Sequence[int] | None = None,
+        on_step: Callable[[str], None] | None = None,
     ) -> IntentClassifier:
         """Fit features and model, then the temperature on out-of-fold margins.
 
@@ -89,24 +90,40 @@ class IntentClassifier:
             seed: Orders the calibration folds.
             groups: Source-utterance id per text so copies of one utterance share a fold;
                 defaults to one group per text.
+            on_step: Called after each of the `fit_steps()` steps with what was done
+                (progress bars); steps a small data set skips are reported all the same.
         """
+        step = on_step or (lambda _: None)
         if len(texts) != len(labels) or not texts:
             raise ValueError("texts and labels must be non-empty and of equal length")
         y = np.asarray([label.value for label in labels])
         group_ids = np.asarray(groups if groups is not None else range(len(texts)))
         featurizer = IntentFeaturizer()
         features = featurizer.fit_transform(texts)
-        self.temperature = self._fit_temperature(features, y, group_ids, seed)
+        step("features")
+        self.temperature = self._fit_temperature(features, y, group_ids, seed, step)
         model = self._new_model(seed).fit(features, y)
+        step("final fit")
         self.classes = tuple(Intent(name) for name in model.classes_)
         self._featurizer, self._model, self._weights = featurizer, model, None
         return self
 
+    def fit_steps(self) -> int:
+        """How many times `fit` calls its `on_step`: features, each fold, the final fit."""
+        return self.calibration_folds + 2
+
     def _fit_temperature(
-        self, features: Any, y: NDArray[Any], groups: NDArray[Any], seed: int
+        self,
+        features: Any,
+        y: NDArray[Any],
+        groups: NDArray[Any],
+        seed: int,
+        step: Callable[[str], None],
     ) -> float:
         folds = min(self.calibration_folds, len(np.unique(groups)))
         if folds < 2 or len(np.unique(y)) < 2:
+            for _ in range(self.calibration_folds):
+                step("calibration fold")
             return 1.0
         rng = np.random.default_rng(seed)
         # GroupKFold is deterministic in group order; shuffle group ids for a seeded split.
@@ -120,6 +137,9 @@ class IntentClassifier:
             fold_scores = np.full((len(held), len(classes)), -1e3)
             fold_scores[:, columns] = _as_multiclass(model.decision_function(features[held]))
             scores[held] = fold_scores
+            step("calibration fold")
+        for _ in range(self.calibration_folds - folds):
+            step("calibration fold")
         target = np.searchsorted(classes, y)
 
         def nll(log_t: float) -> float:
@@ -164,30 +184,48 @@ class IntentClassifier:
         state["_weights"] = None  # derived from the model; rebuilt on first predict
         return state
 
+    def to_bytes(self) -> bytes:
+        """The pickled model with its format and scikit-learn version."""
+        payload = {"format": _FORMAT, "sklearn": sklearn.__version__, "classifier": self}
+        return pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, *, origin: str) -> IntentClassifier:
+        """Unpickle `to_bytes` output; only ever pass bytes this project wrote (pickle).
+
+        Args:
+            data: The bytes, checked by the caller (the artefact store checks a sha256).
+            origin: Where they came from, for the error messages.
+        """
+        payload = pickle.loads(data)  # noqa: S301 - our own file, checked by the caller
+        if not isinstance(payload, dict) or payload.get("format") != _FORMAT:
+            raise ValueError(f"{origin} is not an intent classifier file")
+        if payload.get("sklearn") != sklearn.__version__:
+            raise ValueError(f"{origin} was written by scikit-learn {payload.get('sklearn')}")
+        classifier = payload["classifier"]
+        if not isinstance(classifier, cls):
+            raise ValueError(f"{origin} holds {type(classifier).__name__}")
+        return classifier
+
     def save(self, path: Path) -> None:
         """Pickle to `path` (write to a temporary name and rename for atomicity)."""
-        payload = {"format": _FORMAT, "sklearn": sklearn.__version__, "classifier": self}
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # A unique temporary name in the same directory, then an atomic rename: concurrent
-        # workers never see a half-written model.
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(handle, "wb") as out:
-                pickle.dump(payload, out, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomically(path, self.to_bytes())
 
     @classmethod
     def load(cls, path: Path) -> IntentClassifier:
         """Load a file written by `save`; only ever load files this project wrote (pickle)."""
-        payload = pickle.loads(path.read_bytes())  # noqa: S301 - our own cache file
-        if not isinstance(payload, dict) or payload.get("format") != _FORMAT:
-            raise ValueError(f"{path} is not an intent classifier file")
-        if payload.get("sklearn") != sklearn.__version__:
-            raise ValueError(f"{path} was written by scikit-learn {payload.get('sklearn')}")
-        classifier = payload["classifier"]
-        if not isinstance(classifier, cls):
-            raise ValueError(f"{path} holds {type(classifier).__name__}")
-        return classifier
+        return cls.from_bytes(path.read_bytes(), origin=str(path))
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through a unique temporary name and an atomic rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Concurrent workers never see a half-written file; mkstemp makes it owner-only (0600).
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

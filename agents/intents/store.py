@@ -1,29 +1,81 @@
-"""Where the trained intent model lives: a file keyed by training data, seed and code version.
+"""The trained intent model as an artefact: built once (set-up), checked and loaded by workers.
 
-`load_or_train` is what a worker calls at start-up: it loads the cached model when the
-training data has not changed and trains (about half a minute on 2 cores) otherwise.
+One file per recipe (training data, seed, config, code and scikit-learn versions): a JSON
+header line, then the pickled model. The header names the recipe and the sha256 of the
+pickle, so a worker unpickles only a file whose bytes are the ones this project wrote for
+exactly this recipe, and a stale or damaged file is rebuilt rather than trusted. `kcall
+intent build` (run by set-up) writes it; `load_or_train` is what a worker calls at
+start-up: it loads the artefact in a few tens of milliseconds, or, when it is missing or
+stale, trains it once (10-15 s on 2 cores) with a warning that says so.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import stat
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import sklearn
 
-from agents.intents.classifier import IntentClassifier
+from agents.intents.classifier import IntentClassifier, write_atomically
 from agents.intents.dataset import LabeledUtterance, dump_jsonl
+from agents.intents.recipe import CODE_VERSION, DEFAULT_SEED
 from agents.intents.training import TrainingConfig, TrainingReport, train_intent_model
 
-__all__ = ["CODE_VERSION", "DEFAULT_SEED", "load_or_train", "model_file", "train_and_store"]
+__all__ = [
+    "CODE_VERSION",
+    "DEFAULT_SEED",
+    "Artifact",
+    "StaleArtifact",
+    "data_sha256",
+    "ensure_intent_model",
+    "load_artifact",
+    "load_or_train",
+    "model_file",
+    "train_and_store",
+]
 
-# Bump when features, the classifier or augmentation change: old files are then ignored.
-CODE_VERSION = "intent-fast-v3"
-DEFAULT_SEED = 13
+_FORMAT = "kcall-intent-artifact/1"
+_HEADER_LIMIT = 4096  # the header is one short JSON line; a longer one is not ours
 
 _log = logging.getLogger(__name__)
+
+
+class StaleArtifact(ValueError):
+    """The file on disk is missing, damaged, foreign, or built from another recipe."""
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """A ready model and what is known of the file it came from."""
+
+    classifier: IntentClassifier
+    path: Path
+    header: dict[str, Any]
+    built: bool
+
+
+def data_sha256(examples: Sequence[LabeledUtterance]) -> str:
+    """The sha256 of the training examples in their stable JSON-lines form."""
+    return hashlib.sha256(dump_jsonl(examples).encode("utf-8")).hexdigest()
+
+
+def _recipe(
+    examples: Sequence[LabeledUtterance], *, seed: int, config: TrainingConfig
+) -> dict[str, Any]:
+    return {
+        "format": _FORMAT,
+        "code_version": CODE_VERSION,
+        "sklearn": sklearn.__version__,
+        "seed": seed,
+        "config": repr(config),
+        "data_sha256": data_sha256(examples),
+    }
 
 
 def model_file(
@@ -33,13 +85,54 @@ def model_file(
     seed: int = DEFAULT_SEED,
     config: TrainingConfig | None = None,
 ) -> Path:
-    """The cache path for this data, seed, config and code version."""
-    config = config or TrainingConfig()
-    digest = hashlib.sha256()
-    for part in (CODE_VERSION, sklearn.__version__, str(seed), repr(config), dump_jsonl(examples)):
-        digest.update(part.encode("utf-8"))
-        digest.update(b"\0")
-    return models_dir / f"intent-{digest.hexdigest()[:16]}.pkl"
+    """The artefact path for this data, seed, config and code version."""
+    recipe = _recipe(examples, seed=seed, config=config or TrainingConfig())
+    key = hashlib.sha256(json.dumps(recipe, sort_keys=True).encode("utf-8")).hexdigest()
+    return models_dir / f"intent-{key[:16]}.model"
+
+
+def _write(path: Path, classifier: IntentClassifier, header: dict[str, Any]) -> None:
+    payload = classifier.to_bytes()
+    header = {**header, "payload_sha256": hashlib.sha256(payload).hexdigest()}
+    line = json.dumps(header, sort_keys=True, ensure_ascii=True).encode("ascii") + b"\n"
+    write_atomically(path, line + payload)
+
+
+def load_artifact(
+    path: Path,
+    examples: Sequence[LabeledUtterance],
+    *,
+    seed: int = DEFAULT_SEED,
+    config: TrainingConfig | None = None,
+) -> Artifact:
+    """Load the artefact at `path` after checking it was built for exactly this recipe.
+
+    Raises:
+        StaleArtifact: missing, writable by others, not ours, another recipe, or bytes
+            that do not hash to what the header says (nothing is unpickled then).
+    """
+    if not path.is_file():
+        raise StaleArtifact(f"{path} does not exist")
+    if path.stat().st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        # Anyone else who can write it could make us unpickle their code.
+        raise StaleArtifact(f"{path} is writable by other users")
+    data = path.read_bytes()
+    end = data.find(b"\n", 0, _HEADER_LIMIT)
+    try:
+        header = json.loads(data[:end]) if end > 0 else None
+    except ValueError:
+        header = None
+    if not isinstance(header, dict):
+        raise StaleArtifact(f"{path} has no artefact header")
+    wanted = _recipe(examples, seed=seed, config=config or TrainingConfig())
+    changed = sorted(k for k, v in wanted.items() if header.get(k) != v)
+    if changed:
+        raise StaleArtifact(f"{path} was built for another {', '.join(changed)}")
+    payload = data[end + 1 :]
+    if hashlib.sha256(payload).hexdigest() != header.get("payload_sha256"):
+        raise StaleArtifact(f"{path}: the model bytes do not match their sha256")
+    classifier = IntentClassifier.from_bytes(payload, origin=str(path))
+    return Artifact(classifier, path, header, built=False)
 
 
 def train_and_store(
@@ -48,13 +141,67 @@ def train_and_store(
     *,
     seed: int = DEFAULT_SEED,
     config: TrainingConfig | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> tuple[IntentClassifier, TrainingReport, Path]:
-    """Train, then write the model to its keyed path atomically."""
+    """Train, then write the artefact to its keyed path atomically."""
     config = config or TrainingConfig()
-    classifier, report = train_intent_model(examples, seed=seed, config=config)
+    classifier, report = train_intent_model(examples, seed=seed, config=config, on_step=on_step)
     path = model_file(models_dir, examples, seed=seed, config=config)
-    classifier.save(path)
+    header = {
+        **_recipe(examples, seed=seed, config=config),
+        "examples": len(examples),
+        "heldout_macro_f1": round(report.heldout.macro_f1, 4),
+        "train_seconds": round(report.train_seconds, 2),
+    }
+    _write(path, classifier, header)
     return classifier, report, path
+
+
+def ensure_intent_model(
+    models_dir: Path,
+    examples: Sequence[LabeledUtterance],
+    *,
+    seed: int = DEFAULT_SEED,
+    config: TrainingConfig | None = None,
+    on_step: Callable[[str], None] | None = None,
+    building_expected: bool = False,
+) -> Artifact:
+    """Load this recipe's artefact, or build it (once, loudly) when missing or stale.
+
+    Args:
+        models_dir: Where artefacts live, normally `settings.paths.data / "models"`.
+        examples: The training examples (their hash is part of the recipe).
+        seed: Training seed (part of the recipe).
+        config: Training config (part of the recipe).
+        on_step: Progress callback while training (see `training_steps`).
+        building_expected: The caller is the build step itself: no warning when it trains.
+    """
+    config = config or TrainingConfig()
+    target = model_file(models_dir, examples, seed=seed, config=config)
+    try:
+        return load_artifact(target, examples, seed=seed, config=config)
+    except (StaleArtifact, ValueError, EOFError, ImportError, AttributeError) as error:
+        # Unpickling a damaged or foreign file can fail in any of these ways: rebuild it.
+        reason = str(error)
+    _log.log(
+        logging.INFO if building_expected else logging.WARNING,
+        "intent model artefact not usable (%s): training it now (%d examples, about 15 s on "
+        "2 cores); `kcall intent build` does this once at set-up",
+        reason,
+        len(examples),
+    )
+    classifier, report, path = train_and_store(
+        models_dir, examples, seed=seed, config=config, on_step=on_step
+    )
+    _log.info(
+        "intent model written to %s: held-out macro-F1 %.3f, T=%.2f, %.1f s",
+        path,
+        report.heldout.macro_f1,
+        report.temperature,
+        report.train_seconds,
+    )
+    # Read back through the same checks a worker makes: what we wrote is what loads.
+    return replace(load_artifact(path, examples, seed=seed, config=config), built=True)
 
 
 def load_or_train(
@@ -64,30 +211,14 @@ def load_or_train(
     seed: int = DEFAULT_SEED,
     config: TrainingConfig | None = None,
 ) -> IntentClassifier:
-    """Load the model cached under the `path` directory, or train and cache it.
+    """The model of the artefact under the `path` directory, built first if need be.
 
     Args:
         path: The models directory, normally `settings.paths.data / "models"`.
-        examples_factory: Builds the training examples; called every time because the
-            cache key is a hash of them, so a change in data retrains.
-        seed: Training seed (part of the key).
-        config: Training config (part of the key).
+        examples_factory: Builds the training examples (tens of milliseconds); called every
+            time because the artefact is checked against their hash, so new data rebuilds.
+        seed: Training seed (part of the recipe).
+        config: Training config (part of the recipe).
     """
-    config = config or TrainingConfig()
     examples = examples_factory()
-    target = model_file(path, examples, seed=seed, config=config)
-    if target.exists():
-        try:
-            return IntentClassifier.load(target)
-        except Exception as error:  # a corrupt or foreign file: retrain over it
-            _log.warning("intent model %s unusable (%s); retraining", target, error)
-    _log.info("training the intent model (%d examples) into %s", len(examples), target)
-    classifier, report = train_intent_model(examples, seed=seed, config=config)
-    _log.info(
-        "intent model trained: held-out macro-F1 %.3f, T=%.2f, %.1f s",
-        report.heldout.macro_f1,
-        report.temperature,
-        report.train_seconds,
-    )
-    classifier.save(target)
-    return classifier
+    return ensure_intent_model(path, examples, seed=seed, config=config).classifier

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +22,7 @@ __all__ = [
     "evaluate",
     "split_heldout",
     "train_intent_model",
+    "training_steps",
     "with_noise",
 ]
 
@@ -125,32 +126,52 @@ def evaluate(classifier: IntentClassifier, examples: Sequence[LabeledUtterance])
     )
 
 
+def _new_classifier(config: TrainingConfig) -> IntentClassifier:
+    return IntentClassifier(c=config.c, calibration_folds=config.calibration_folds)
+
+
 def _fit(
-    examples: Sequence[LabeledUtterance], *, seed: int, config: TrainingConfig
+    examples: Sequence[LabeledUtterance],
+    *,
+    seed: int,
+    config: TrainingConfig,
+    on_step: Callable[[str], None],
 ) -> tuple[IntentClassifier, int]:
     texts, labels, groups = augment(
         examples, seed=seed, copies=config.noisy_copies, noise=config.noise
     )
-    classifier = IntentClassifier(c=config.c, calibration_folds=config.calibration_folds)
-    classifier.fit(texts, labels, seed=seed, groups=groups)
+    classifier = _new_classifier(config)
+    classifier.fit(texts, labels, seed=seed, groups=groups, on_step=on_step)
     return classifier, len(texts)
 
 
+def training_steps(config: TrainingConfig | None = None) -> int:
+    """How many times `train_intent_model` calls its `on_step` (a progress bar's total)."""
+    return 2 * _new_classifier(config or TrainingConfig()).fit_steps() + 1
+
+
 def train_intent_model(
-    examples: Sequence[LabeledUtterance], *, seed: int, config: TrainingConfig | None = None
+    examples: Sequence[LabeledUtterance],
+    *,
+    seed: int,
+    config: TrainingConfig | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> tuple[IntentClassifier, TrainingReport]:
     """Score the recipe on a held-out split, then fit the shipped model on every example.
 
     Noise augmentation happens after the split, so no noisy twin of a held-out sentence is
     trained on. The returned classifier saw all examples; the report's held-out figures
-    describe the same recipe trained without the held-out part.
+    describe the same recipe trained without the held-out part. `on_step` hears of each
+    of the `training_steps(config)` steps (progress bars).
     """
     config = config or TrainingConfig()
+    step = on_step or (lambda _: None)
     started = time.perf_counter()
     train, heldout = split_heldout(examples, fraction=config.heldout_fraction, seed=seed)
-    probe, _ = _fit(train, seed=seed, config=config)
+    probe, _ = _fit(train, seed=seed, config=config, on_step=lambda what: step(f"held-out {what}"))
     heldout_report = evaluate(probe, heldout)
-    classifier, augmented = _fit(examples, seed=seed, config=config)
+    step("held-out evaluation")
+    classifier, augmented = _fit(examples, seed=seed, config=config, on_step=step)
     counts: dict[str, int] = defaultdict(int)
     for example in examples:
         counts[example.intent.value] += 1

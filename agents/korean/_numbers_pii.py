@@ -21,6 +21,10 @@ _MOBILE_RE = re.compile(r"01[016789]\d{7,8}")
 # numbers (15XX/16XX/18XX-XXXX, 080 toll-free) are public company lines, not personal data.
 _LANDLINE_RE = re.compile(r"02\d{7,8}|0(?:3[1-3]|4[1-4]|5[1-5]|6[1-4])\d{7,8}|070\d{8}|050\d{8,9}")
 _BUSINESS_RE = re.compile(r"(?:1[5-9]\d\d)\d{4}")
+# A local landline without its area code: 3-4 digit exchange (not 0/1) and 4 digits.
+_LOCAL_RE = re.compile(r"[2-9]\d{6,7}")
+_LOCAL_LAYOUTS = frozenset({(7,), (8,), (3, 4), (4, 4)})
+_MIN_DIGITS = 6
 _BANK_LAYOUTS = frozenset({
     (3, 2, 6), (6, 2, 6), (3, 3, 6), (3, 6, 5), (4, 3, 6), (3, 4, 4, 2), (4, 2, 7),
     (3, 6, 2, 3), (3, 2, 4, 1), (3, 3, 5), (3, 4, 6), (3, 2, 5, 1), (6, 2, 5), (3, 6, 3),
@@ -30,6 +34,8 @@ _CONTEXT_WORDS: dict[str, tuple[str, ...]] = {
     "account": ("계좌", "통장", "입금", "이체", "송금", "은행", "뱅크", "예금주", "환불받"),
     "registration": ("주민", "등록번호", "외국인"),
     "licence": ("면허",),
+    # A local number said without its area code ("국번 없이 칠팔구 일이삼사") needs these.
+    "phone": ("전화", "연락처", "휴대폰", "핸드폰", "국번", "지역번호", "집 번호", "연락 번호"),
     # Identifiers of things, not people: these veto the weaker (context-only) rules.
     "negative": tuple(
         "주문 송장 운송장 택배 배송 모델 일련 시리얼 접수 사업자 사업자등록번호 영수증 "
@@ -39,6 +45,7 @@ _CONTEXT_WORDS: dict[str, tuple[str, ...]] = {
 _LABEL_BY_WORD = {w: label for label, words in _CONTEXT_WORDS.items() for w in words}
 _CONTEXT_RE = re.compile("|".join(sorted(map(re.escape, _LABEL_BY_WORD), key=len, reverse=True)))
 _WINDOW = 24
+_AFTER_WINDOW = 6
 _MAX_DIGITS = 21
 
 
@@ -54,6 +61,13 @@ def _nearest_context(text: str, start: int) -> str | None:
     return best[1] if best else None
 
 
+def _context_after(text: str, end: int) -> str | None:
+    """A card or account word right after the number: "4000 1234 ... 이 카드로"."""
+    match = _CONTEXT_RE.search(text[end : end + _AFTER_WINDOW])
+    label = _LABEL_BY_WORD[match.group()] if match else None
+    return label if label in ("card", "account") else None
+
+
 def phone_layout(digits: str, lengths: tuple[int, ...], plus: bool) -> str | None:
     """Return the domestic form of a personal phone number, or None when it is not one."""
     if digits.startswith("82") and (plus or (len(lengths) > 1 and lengths[0] == 2)):
@@ -63,7 +77,19 @@ def phone_layout(digits: str, lengths: tuple[int, ...], plus: bool) -> str | Non
         return None
     if len(lengths) == 1 or max(lengths) <= 2 or (len(lengths) == 2 and lengths[1] in (7, 8)):
         return digits
+    if lengths[0] <= 4 and max(lengths[1:]) <= 2:
+        return digits  # "공일공 칠일 칠이 구구 팔일": the prefix, then pairs
+    if lengths[-1] == 4 and max(lengths) <= 4:
+        return digits  # "공 일공 사천오백육십칠 천삼백팔": the prefix said in pieces
+    if len(lengths) == 2 and lengths[1] == 4 and lengths[0] >= 5:
+        return digits  # "0518339 칠일삼팔": the first part run together
     return digits if lengths[-1] == 4 and all(2 <= n <= 4 for n in lengths) else None
+
+
+def _registration_half(digits: str) -> bool:
+    if len(digits) == 7:
+        return digits[0] in "12345678"
+    return len(digits) == 6 and registration_birth_date(digits + "1") is not None
 
 
 def _classify(
@@ -71,7 +97,13 @@ def _classify(
 ) -> PiiKind | None:
     if phone_layout(digits, lengths, plus):
         return PiiKind.PHONE
+    if context == "phone" and _LOCAL_RE.fullmatch(digits) and lengths in _LOCAL_LAYOUTS:
+        return PiiKind.PHONE
+    if context == "registration" and len(lengths) == 1 and _registration_half(digits):
+        return PiiKind.RRN  # "앞자리 칠구일일이팔 뒷자리 일공사사이삼공": the halves apart
     size, negative = len(digits), context == "negative"
+    if context == "account" and lengths in _BANK_LAYOUTS and 10 <= size <= 14:
+        return PiiKind.ACCOUNT  # a bank layout after "계좌": 13 digits need not be an RRN
     if size == 13 and registration_birth_date(digits) is not None and digits[6] in "12345678":
         foreign = digits[6] in "5678"
         checksum = frn_checksum_valid(digits) if foreign else rrn_checksum_valid(digits)
@@ -118,10 +150,13 @@ def _segment(run: DigitRun, text: str, context: str | None) -> Iterator[tuple[in
         for j in _end_order(run, ends, i, text):
             plus = run.plus and i == 0
             for digits, lengths, end in readings(groups[i:j], text):
-                kind = _classify(digits, lengths, plus, context) if len(digits) >= 9 else None
-                if kind is not None:
+                long_enough = len(digits) >= 9 or (
+                    context in ("phone", "registration") and len(digits) >= _MIN_DIGITS)
+                kind = _classify(digits, lengths, plus, context) if long_enough else None
+                # "...구이육이고요": when the number read with and without a final 이 are
+                # both personal numbers, hide the longer one (a digit must not leak).
+                if kind is not None and (found is None or end > found[1]):
                     found = (run.start if plus else groups[i].start, end, kind, j)
-                    break
             if found:
                 break
         if found is None:
@@ -133,5 +168,6 @@ def _segment(run: DigitRun, text: str, context: str | None) -> Iterator[tuple[in
 
 def find_number_pii(text: str) -> Iterator[tuple[int, int, PiiKind]]:
     """Yield (start, end, kind) for every personal number in `text`."""
-    for run in find_digit_runs(text, min_digits=9):
-        yield from _segment(run, text, _nearest_context(text, run.start))
+    for run in find_digit_runs(text, min_digits=_MIN_DIGITS):
+        context = _nearest_context(text, run.start) or _context_after(text, run.end)
+        yield from _segment(run, text, context)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from agents.korean._address_pii import find_addresses
 from agents.korean.kinds import PiiKind
 
 __all__ = ["find_pattern_pii"]
@@ -21,18 +22,6 @@ _PASSPORT_RE = re.compile(
 )
 _REGIONS = "서울|부산|경기|강원|충북|충남|전북|전남|경북|경남|제주|대구|인천|광주|대전|울산"
 _LICENCE_REGION_RE = re.compile(rf"(?:{_REGIONS})[ \t]?\d{{2}}-?\d{{6}}-?\d{{2}}(?![0-9])")
-_CITY = (
-    r"(?:서울|부산|대구|인천|광주|대전|울산|세종)(?:특별시|광역시|특별자치시|시)?"
-    r"|(?:경기|강원|충청[남북]|전라[남북]|경상[남북]|제주)(?:특별자치)?도?|(?:충|전|경)[남북]"
-)
-_ADDRESS_RE = re.compile(
-    rf"(?<![가-힣])(?:(?:{_CITY})[ \t]+)?(?:[가-힣]{{1,5}}(?:시|군|구)[ \t]+){{1,2}}"
-    r"(?:[가-힣0-9]{1,10}(?:로|길)[ \t]?\d{1,4}(?:-\d{1,4})?"
-    r"|[가-힣]{1,6}(?:동|읍|면|리)[ \t]?\d{1,5}(?:-\d{1,5})?(?:번지)?)"
-    r"(?:[ \t]*,?[ \t]*[가-힣A-Za-z0-9]{0,12}?(?:아파트|빌라|오피스텔))?"
-    r"(?:[ \t]*\d{1,4}동)?(?:[ \t]*\d{1,5}호)?"
-    r"|(?<![0-9])\d{1,4}동[ \t]?\d{1,5}호"
-)
 _SURNAME = (
     "(?:남궁|황보|제갈|선우|독고|서문|"
     "[김이박최정강조윤장임한오서신권황안송류유전홍고문양손배백허남심노하곽성차주우구민진나지엄채원"
@@ -93,8 +82,9 @@ def find_pattern_pii(text: str) -> Iterator[tuple[int, int, PiiKind]]:
         (_EMAIL_RE, PiiKind.EMAIL),
         (_PASSPORT_RE, PiiKind.PASSPORT),
         (_LICENCE_REGION_RE, PiiKind.DRIVER_LICENSE),
-        (_ADDRESS_RE, PiiKind.ADDRESS),
     ):
         for match in pattern.finditer(text):
             yield match.start(), match.end(), kind
+    for start, end in find_addresses(text):
+        yield start, end, PiiKind.ADDRESS
     yield from _names(text)

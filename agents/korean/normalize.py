@@ -7,8 +7,13 @@ Works on raw ASR text (no punctuation, odd spacing). Decisions:
 - A numeral ending in "십일" with no unit is a date ("칠월 이십일" -> "7월 20일").
 - ASR spaces a month or day from its digit ("구 월에", "9월 육 일"): a bare digit before a
   spaced 월 is a month unless a word like 월급 follows; before a spaced 일 only after a month.
-- Native numbers change only before unambiguous counters ("두 대" -> "2대"); "한 달",
-  "두 번", "한번" stay words.
+- Native numbers change before counters ("두 대" -> "2대", "두 번" -> "2번", "세 시" ->
+  "3시", "첫 번째" -> "1번째"); "한 번", "한 달", "한번" stay words, and so does "두 달
+  전", a relative month the claim rules read as words.
+- Digits read one by one, Sino-Korean or native ("공일공 하나둘셋넷 ..."), become digits;
+  a particle glued on stays a word ("일이삼사오육칠이요" -> "1234567이요"): a final 이
+  after a consonant is the copula, after a vowel it is a 2 ("사이요" -> "42요"); see
+  `agents.korean.digits.copula_i_at`.
 - Digit-by-digit phone numbers are written with hyphens ("010-1234-5678").
 """
 
@@ -50,22 +55,47 @@ _DECIMAL_RE = re.compile(
 )
 _GLUE_PARTICLES = frozenset("이가은는을를에도로")
 _NOT_AMOUNTS = frozenset({"이만", "오만", "천만"})
-_DAY_AFTER_RE = re.compile(r"[ \t]*[일이삼사오육칠팔구십0-9]+[ \t]?일")
+_DAY_AFTER_RE = re.compile(r"[ \t]{0,3}[일이삼사오육칠팔구십0-9]{1,4}[ \t]?일")
 # What may follow a month read digit by unit ("구 월에", "팔 월 요금"), but not the words
 # that start with 월 ("오 월급", "이 월세", "일 월요일").
 _MONTH_END_RE = re.compile(r"$|[^가-힣]|에|은|는|이|도|달|말|초|중|까지|부터|분|요금|치|거")
 # A month just before: "구월 육 일", "9월 육 일" (ASR spaces the day from its digit).
-_MONTH_BEFORE_RE = re.compile(r"[0-9일이삼사오육칠팔구십유시][ \t]?월[ \t]*$")
+_MONTH_BEFORE_RE = re.compile(r"(?:[0-9일이삼사오육칠팔구십유시][ \t]?월|달)[ \t]*$")
+_DAYS_AFTER_RE = re.compile(r"[ \t]?(?:동안|정도|이내|안에|후에|뒤에|만에|걸려|걸리|걸린|걸립|째)")
 _MONTH_WORDS_RE = re.compile(r"(?<![가-힣])(유|시)월(?=$|[^가-힣]|에|까지|부터|말|초|중|달)")
 _NATIVE = {
     "한": 1, "두": 2, "세": 3, "네": 4, "다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8, "아홉": 9,
-    "열": 10, "열한": 11, "열두": 12, "열세": 13, "열네": 14, "열다섯": 15, "스무": 20,
+    "열": 10, "열한": 11, "열두": 12, "열세": 13, "열네": 14, "열다섯": 15, "스무": 20, "첫": 1,
 }
+# Native numbers before counters. Each alternative is a fixed word: linear-time matching.
 _NATIVE_RE = re.compile(
-    r"(?<![가-힣])(열다섯|열한|열두|열세|열네|다섯|여섯|일곱|여덟|아홉|스무|한|두|세|네|열)"
-    r"([ \t]?)(개|대|명|시간|살|장|건|회선)"
-    r"(?=$|[^가-힣]|이|가|은|는|을|를|에|요|씩|정도|쯤|짜리|도|만|까지|밖에)"
+    r"(?<![가-힣])(열다섯|열한|열두|열세|열네|다섯|여섯|일곱|여덟|아홉|스무|한|두|세|네|열|첫)"
+    r"([ \t]?)(번째|개월|개|대|명|시간|살|장|건|회선|번|달|시|기가|가지|군데|통|자리)"
+    r"(?=$|[^가-힣]|이|가|은|는|을|를|에|요|예요|였|씩|정도|쯤|짜리|도|만|까지|밖에|부터|반|"
+    r"동안|넘게|나|전|후|뒤|째|만에|이나|라고|라서|인데|인가|이라)"
 )
+# "한 번", "한 달", "한 가지" are mostly words ("한번 볼게요"); "첫" counts only as "첫 번째".
+_NATIVE_WORDS_WITH_ONE = frozenset({"번", "달", "가지", "통", "군데", "자리"})
+_BEFORE_AGO_RE = re.compile(r"[ \t]?전")
+# A spaced Sino digit before 번/회선 is a number ("오 번", "삼 회선"), but "이 번" is "this".
+_SPACED_NOT_AFTER_I = frozenset({"번", "회선", "분", "초", "개", "명", "대", "건"})
+
+
+def _native_count(match: re.Match[str]) -> str:
+    word, space, unit = match.group(1), match.group(2), match.group(3)
+    if not space and word in ("세", "네", "열"):
+        return match.group(0)  # "세대", "네개" are rarer than words like "세시봉"
+    if word == "한" and unit in _NATIVE_WORDS_WITH_ONE:
+        return match.group(0)
+    if word == "첫" and unit != "번째":
+        return match.group(0)
+    if unit == "달" and _BEFORE_AGO_RE.match(match.string, match.end()):
+        return match.group(0)  # "두 달 전" is a relative month the claim rules read as words
+    return f"{_NATIVE[word]}{unit}"
+
+
+# No cardinal has more syllables than this ("구천구백구십구만 ..."): bounds the work per start.
+_MAX_NUMERAL = 24
 
 
 def _is_start(text: str, i: int) -> bool:
@@ -81,8 +111,10 @@ def _after_glued_particle(text: str, i: int) -> bool:
 
 def _chain(text: str, i: int) -> tuple[str, list[int]]:
     """Numeral characters from `i`, allowing single spaces; returns chars and end offsets."""
-    chars, ends, pos = [], [], i
-    while pos < len(text):
+    chars: list[str] = []
+    ends: list[int] = []
+    pos = i
+    while pos < len(text) and len(chars) < _MAX_NUMERAL:
         if text[pos] in _NUMERAL_CHARS:
             chars.append(text[pos])
             ends.append(pos + 1)
@@ -136,8 +168,16 @@ def _bare_unit_ok(text: str, digit: str, unit: re.Match[str]) -> bool:
         # Spoken months come spaced ("구 월에"); a bare digit then needs what ends a month.
         return _MONTH_END_RE.match(text, unit.end()) is not None
     if unit.group(1) and unit.group(2) == "일":
-        # "육 일" alone may be a word pair; right after a month it is the day.
-        return _MONTH_BEFORE_RE.search(text, 0, unit.start() - len(digit)) is not None
+        # "육 일" alone may be a word pair; right after a month it is the day, and before
+        # "걸려요", "동안", "후" it is a number of days.
+        if digit != "이" and _DAYS_AFTER_RE.match(text, unit.end()):
+            return True  # "이 일 동안" may be "during this work"
+        end = unit.start() - len(digit)
+        return _MONTH_BEFORE_RE.search(text, max(0, end - 8), end) is not None
+    if unit.group(1) and unit.group(2) in _SPACED_NOT_AFTER_I:
+        return digit != "이" or unit.group(2) == "초"
+    if not unit.group(1) and unit.group(2) == "기가":
+        return digit in "삼육칠팔구"  # "사기가", "일기가", "오기가", "이기가" are words
     allowed = _BARE_SPACED if unit.group(1) else _BARE_GLUED
     return unit.group(2) in allowed
 
@@ -170,16 +210,25 @@ def _rewrite_sino(text: str) -> str:
     return "".join(out)
 
 
+# ASR writes mixed amounts with numerals: "17만5800원", "13만 1700 원", "10만 5천원".
+_MAN_DIGITS_RE = re.compile(
+    r"(?<![\d,.])(\d{1,4})[ \t]?만(?:[ \t]?(\d)[ \t]?천)?(?:[ \t]?(\d{1,4}))?[ \t]?원"
+)
+
+
+
+def _man_digits(match: re.Match[str]) -> str:
+    man, cheon, rest = (int(match.group(k) or 0) for k in (1, 2, 3))
+    return f"{man * 10_000 + cheon * 1000 + rest}원"
+
+
 def normalize(text: str) -> str:
     """Return `text` with spoken Korean numbers, money, dates and phone numbers in digits."""
     text = rewrite_spoken_digits(text)
+    text = _MAN_DIGITS_RE.sub(_man_digits, text)
     text = _MONTH_WORDS_RE.sub(lambda m: "6월" if m.group(1) == "유" else "10월", text)
     text = _rewrite_sino(text)
-    return _NATIVE_RE.sub(
-        lambda m: f"{_NATIVE[m.group(1)]}{m.group(3)}"
-        if m.group(2) or m.group(1) not in ("세", "네", "열") else m.group(0),
-        text,
-    )
+    return _NATIVE_RE.sub(_native_count, text)
 
 
 def parse_korean_number(token: str) -> int | None:

@@ -8,6 +8,8 @@ Decisions worth knowing:
   ("카드") any 13-19 digit number is redacted, because ASR digit slips break the checksum.
 - Bank accounts need an account context word (계좌, 통장, 입금 ...) or a known bank layout.
 - Identifiers of things (주문, 송장, 모델, 접수 ...) veto the context-only rules.
+- An address needs a street or lot with its number, or a building's dong/ho; a district
+  alone ("강남구에 있는 대리점") stays (see `_address_pii`).
 Particles stay outside the placeholder: "01012345678로" -> "[전화번호]로".
 """
 
@@ -52,8 +54,10 @@ def find_pii(text: str) -> tuple[PiiSpan, ...]:
     candidates = [*find_number_pii(text), *find_pattern_pii(text)]
     candidates.sort(key=lambda c: (_PRIORITY[c[2]], c[0] - c[1], c[0]))
     chosen: list[tuple[int, int, PiiKind]] = []
+    taken = bytearray(len(text))  # linear in the text, however many spans it holds
     for start, end, kind in candidates:
-        if all(end <= s or start >= e for s, e, _ in chosen):
+        if not any(taken[start:end]):
+            taken[start:end] = b"\x01" * (end - start)
             chosen.append((start, end, kind))
     chosen.sort()
     return tuple(PiiSpan(s, e, k, PLACEHOLDERS[k]) for s, e, k in chosen)

@@ -71,6 +71,8 @@ _COMPLAINT_NAMES = frozenset({"negative_sentiment", "price_complaint"})
 _COMPLAINT_INTENTS = frozenset({Intent.BILLING_DISPUTE, Intent.NETWORK_QUALITY})
 # Latin competitor names must stand alone ("KT" inside "KTX" is a train, not a carrier).
 _LATIN_WORD = re.compile(r"[A-Za-z+]+")
+# Evidence longer than this is cut at the last word that fits.
+_SNIPPET_MAX = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +162,40 @@ def _standalone(text: str, start: int, end: int) -> bool:
 
 
 def _snippet(text: str, start: int, end: int, pad: int = 12) -> str:
-    return text[max(0, start - pad) : min(len(text), end + pad)].strip()[:200]
+    """The hit with about `pad` characters either side, in whole words (eojeol).
+
+    A supervisor reads the evidence; a word cut in half ("런 식이면") reads as noise. Words
+    that straddle the pad are dropped, the words the hit itself touches are kept whole.
+    """
+    left = _word_start(text, max(0, start - pad), start)
+    right = _word_end(text, min(len(text), end + pad), end)
+    snippet = text[left:right].strip()
+    if len(snippet) <= _SNIPPET_MAX:
+        return snippet
+    cut = snippet.rfind(" ", 0, _SNIPPET_MAX)
+    return snippet[: cut if cut > 0 else _SNIPPET_MAX]
+
+
+def _word_start(text: str, position: int, hit_start: int) -> int:
+    """The first word start at or after `position`; else the start of the hit's word."""
+    for index in range(position, hit_start + 1):
+        if index == 0 or text[index - 1].isspace():
+            return index
+    index = hit_start
+    while index > 0 and not text[index - 1].isspace():
+        index -= 1
+    return index
+
+
+def _word_end(text: str, position: int, hit_end: int) -> int:
+    """The last word end at or before `position`; else the end of the hit's word."""
+    for index in range(position, hit_end - 1, -1):
+        if index == len(text) or text[index].isspace():
+            return index
+    index = hit_end
+    while index < len(text) and not text[index].isspace():
+        index += 1
+    return index
 
 
 def _label(hit: SignalHit) -> str:

@@ -57,7 +57,9 @@ class ClaimExtraction(BaseModel):
 
     # `[0-9]`, not `\d`: llama.cpp's JSON-schema-to-grammar converter mistranslates `\d{2}`
     # into a grammar its parser rejects, and the embedded server then crashes.
-    period: str | None = Field(default=None, pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$")
+    period: str | None = Field(
+        default=None, max_length=7, pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$"
+    )
     charge_kind: ChargeKindName | None = None
     amount_krw: int | None = Field(default=None, ge=0, le=10_000_000)
     anomaly: AnomalyName | None = None

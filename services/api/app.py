@@ -9,7 +9,18 @@ from fastapi import FastAPI
 
 from services.api.backends import ApiBackends
 from services.api.errors import install_error_handlers
-from services.api.routers import approvals, calls, chat, customers, dashboard, health, metrics
+from services.api.idempotency import IdempotencyKeys
+from services.api.keys import KeyResolver, static_principals
+from services.api.routers import (
+    approvals,
+    calls,
+    chat,
+    customers,
+    dashboard,
+    handoffs,
+    health,
+    metrics,
+)
 from services.api.security import BodySizeLimit, KeyAuthority, TokenBucket
 from services.api.telemetry import RequestMetrics
 from services.config import Settings
@@ -28,8 +39,12 @@ def create_app(settings: Settings, *, backends: BackendsFactory | None = None) -
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         with backends(settings) as built:
             app.state.backends = built
-            yield
-            app.state.backends = None
+            try:
+                yield
+            finally:
+                app.state.backends = None
+                for close in built.async_closers:
+                    await close()
 
     app = FastAPI(
         title="kcall",
@@ -38,11 +53,16 @@ def create_app(settings: Settings, *, backends: BackendsFactory | None = None) -
         lifespan=lifespan,
     )
     app.state.authority = KeyAuthority(
-        settings.api.api_keys, TokenBucket(per_minute=settings.api.rate_limit_per_minute)
+        KeyResolver(
+            static_principals(settings.api.api_keys), cache_s=settings.api.key_cache_seconds
+        ),
+        TokenBucket(per_minute=settings.api.rate_limit_per_minute),
+        address_limiter=TokenBucket(per_minute=settings.api.rate_limit_per_address_per_minute),
     )
+    app.state.idempotency = IdempotencyKeys()
     app.state.backends = None
     install_error_handlers(app)
-    for router in (health, calls, approvals, customers, chat, metrics, dashboard):
+    for router in (health, calls, approvals, handoffs, customers, chat, metrics, dashboard):
         app.include_router(router.router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_body_bytes)
     # Added last, so it is outermost: 413s from the size limit are counted too.

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
 
-from services.schemas import Message, Topic
+from services.api.keys import KeyStore
+from services.schemas import CallEnded, CallStarted, Message, Topic
+
+if TYPE_CHECKING:  # services.api.lifecycle raises the API's errors, which import this module
+    from services.api.lifecycle import CallRecord
 
 
 class BackendUnavailable(RuntimeError):
@@ -25,8 +29,24 @@ class EventPublisher(Protocol):
         ...
 
 
+class CallRegistry(Protocol):
+    """The calls ingestion may write to (services.api.lifecycle), and their start and end."""
+
+    def record(self, call_id: str) -> CallRecord:
+        """The call's phase (not started, started, ended) and customer."""
+        ...
+
+    def started(self, event: CallStarted) -> None:
+        """Record an accepted start (idempotent)."""
+        ...
+
+    def ended(self, event: CallEnded) -> None:
+        """Record an accepted end (idempotent)."""
+        ...
+
+
 class CallReadModel(Protocol):
-    """Read side over the database, plus the one write the API owns (approval decisions)."""
+    """Read side over the database, plus the writes the API owns (approvals, handoff claims)."""
 
     def call_view(self, call_id: str) -> dict[str, Any] | None:
         """Timeline, insights, summary, dispute and churn of one call."""
@@ -46,8 +66,23 @@ class CallReadModel(Protocol):
         """Most recent churn flags."""
         ...
 
-    def recent_calls(self, *, limit: int) -> list[dict[str, Any]]:
-        """Latest calls with their intent, churn and dispute headline."""
+    def handoffs(self, *, limit: int) -> list[dict[str, Any]]:
+        """Calls and chats waiting for a human agent, oldest first."""
+        ...
+
+    def claim_handoff(self, handoff_id: str, *, claimed_by: str) -> dict[str, Any]:
+        """Give a waiting handoff to `claimed_by`; LookupError if unknown, ValueError if taken."""
+        ...
+
+    def recent_calls(
+        self,
+        *,
+        limit: int,
+        customer_id: str | None = None,
+        offset: int = 0,
+        status: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Latest calls with intent, churn and dispute headline; filters and paging."""
         ...
 
     def customer_view(self, customer_id: str) -> dict[str, Any] | None:
@@ -63,15 +98,38 @@ class CallReadModel(Protocol):
         ...
 
 
+class AccessLog(Protocol):
+    """Where every read of personal data is recorded (who, what, when)."""
+
+    def record(
+        self,
+        *,
+        key_id: str,
+        role: str,
+        subject: str,
+        action: str,
+        resource: str,
+        resource_id: str,
+        customer_id: str | None,
+    ) -> None:
+        """Append one entry; raise if it could not be stored (the read is then refused)."""
+        ...
+
+
 class AssistantChat(Protocol):
     """The text assistant on the same agent graph."""
 
     def reply(self, *, session_id: str, customer_id: str, text: str) -> AsyncIterator[str]:
         """Stream the reply in pieces; the input is already redacted.
 
-        Errors raised before the first piece become HTTP errors: ValueError when the
-        session belongs to another customer (409), BackendUnavailable (503).
+        `customer_id` is the authenticated customer's. Errors raised before the first piece
+        become HTTP errors: ValueError when the session belongs to another customer (404,
+        as for any resource that is not the caller's), BackendUnavailable (503).
         """
+        ...
+
+    def session(self, *, session_id: str, customer_id: str) -> dict[str, Any] | None:
+        """The session's turns (redacted), disputes and credits; None unless it is theirs."""
         ...
 
 
@@ -80,9 +138,16 @@ class ApiBackends:
     """Everything the routers use; owned by the app's lifespan.
 
     `chat` is None when the assistant could not be built; `chat_unavailable` says why.
+    `keys` holds the database keys (None: settings keys only). `access_log` None means
+    nothing reads personal data: the routes that would refuse with 503. `async_closers`
+    run on the app's event loop at shutdown (async clients must be closed there).
     """
 
     publisher: EventPublisher
     read_model: CallReadModel
+    calls: CallRegistry
     chat: AssistantChat | None = None
     chat_unavailable: str | None = None
+    keys: KeyStore | None = None
+    access_log: AccessLog | None = None
+    async_closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)

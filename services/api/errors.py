@@ -7,6 +7,7 @@ Exception tree:
     ├── Unauthorized         -> 401
     ├── Forbidden            -> 403
     ├── RateLimited          -> 429
+    ├── IdempotencyReused    -> 422
     ├── PayloadTooLarge      -> 413
     ├── UnsupportedMedia     -> 415
     └── Unavailable          -> 503
@@ -73,6 +74,13 @@ class RateLimited(ApiError):
 
     status_code = 429
     code = "rate_limited"
+
+
+class IdempotencyReused(ApiError):
+    """An Idempotency-Key came back with other parameters."""
+
+    status_code = 422
+    code = "idempotency_key_reused"
 
 
 class PayloadTooLarge(ApiError):

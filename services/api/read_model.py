@@ -14,18 +14,23 @@ from sqlalchemy import and_, func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from agents.policies.handoff import REASON_LABELS
 from services.api.backends import BackendUnavailable
 from services.db import (
     ApprovalAlreadyDecided,
     ApprovalNotFound,
     ApprovalView,
+    HandoffAlreadyClaimed,
+    HandoffNotFound,
+    HandoffView,
     SqlApprovalStore,
     SqlAuditLog,
     SqlCallStore,
+    SqlHandoffQueue,
 )
 from services.db.models import Approval, Call, ChurnFlag, Dispute, InsightRow, SummaryRow
 
-__all__ = ["SqlCallReadModel", "mask_name", "mask_phone"]
+__all__ = ["SqlCallReadModel", "database_errors", "mask_name", "mask_phone"]
 
 _HEADLINE_CHARS = 80
 
@@ -38,20 +43,37 @@ class SqlCallReadModel:
         self._calls = SqlCallStore(sessions)
         self._approvals = SqlApprovalStore(sessions)
         self._audit = SqlAuditLog(sessions)
+        self._handoffs = SqlHandoffQueue(sessions)
 
     def call_view(self, call_id: str) -> dict[str, Any] | None:
         """Timeline, insights, summary, disputes and churn flag of one call."""
-        with _database_errors():
+        with database_errors():
             view = self._calls.call_view(call_id=call_id)
         return None if view is None else view.model_dump(mode="json")
 
-    def recent_calls(self, *, limit: int) -> list[dict[str, Any]]:
-        """Latest calls with their main intent, live churn score, dispute and summary."""
-        with _database_errors(), self._sessions() as session:
+    def recent_calls(
+        self,
+        *,
+        limit: int,
+        customer_id: str | None = None,
+        offset: int = 0,
+        status: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Latest calls with their main intent, live churn score, dispute and summary.
+
+        `customer_id` keeps only that customer's calls, `status` only calls in that state;
+        `offset` skips that many of the newest (pages of `limit`).
+        """
+        query = select(Call)
+        if customer_id is not None:
+            query = query.where(Call.customer_id == customer_id)
+        if status is not None:
+            query = query.where(Call.status == status)
+        with database_errors(), self._sessions() as session:
             calls = list(
                 session.scalars(
-                    select(Call)
-                    .order_by(Call.started_at.desc().nulls_last(), Call.call_id.desc())
+                    query.order_by(Call.started_at.desc().nulls_last(), Call.call_id.desc())
+                    .offset(offset)
                     .limit(limit)
                 )
             )
@@ -62,18 +84,23 @@ class SqlCallReadModel:
                 session.scalars(select(ChurnFlag.call_id).where(ChurnFlag.call_id.in_(ids)))
             )
             outcomes = _latest_dispute_outcomes(session, ids)
-            summaries: dict[str, str] = {
-                call_id: summary
-                for call_id, summary in session.execute(
-                    select(SummaryRow.call_id, SummaryRow.summary).where(
-                        SummaryRow.call_id.in_(ids)
-                    )
+            summaries: dict[str, tuple[str, int, str, dict[str, Any]]] = {
+                call_id: (summary, revision, source, payload)
+                for call_id, summary, revision, source, payload in session.execute(
+                    select(
+                        SummaryRow.call_id,
+                        SummaryRow.summary,
+                        SummaryRow.revision,
+                        SummaryRow.source,
+                        SummaryRow.payload,
+                    ).where(SummaryRow.call_id.in_(ids))
                 )
             }
         rows = []
         for call in calls:
             last = latest.get(call.call_id)
             main = topical.get(call.call_id) or last
+            summary = summaries.get(call.call_id)
             rows.append(
                 {
                     "call_id": call.call_id,
@@ -85,14 +112,21 @@ class SqlCallReadModel:
                     "churn_score": last[1] if last else None,
                     "churn_flag": call.call_id in flagged,
                     "dispute_outcome": outcomes.get(call.call_id),
-                    "summary_headline": _headline(summaries.get(call.call_id)),
+                    # The digest's one line when the summary has one (older ones do not).
+                    "summary_headline": (
+                        _headline(summary[3].get("headline") or summary[0]) if summary else None
+                    ),
+                    "summary_tags": list(summary[3].get("tags", [])) if summary else [],
+                    # Which revision the headline is, and who wrote it (rules or model).
+                    "summary_revision": summary[1] if summary else None,
+                    "summary_source": summary[2] if summary else None,
                 }
             )
         return rows
 
     def pending_approvals(self) -> list[dict[str, Any]]:
         """Credits waiting for a supervisor, oldest first."""
-        with _database_errors():
+        with database_errors():
             views = self._calls.list_pending_approvals(limit=200)
         return [view.model_dump(mode="json") for view in views]
 
@@ -106,7 +140,7 @@ class SqlCallReadModel:
             ValueError: it was already decided otherwise, or by someone else.
         """
         try:
-            with _database_errors():
+            with database_errors():
                 ticket = self._approvals.decide_approval(
                     approval_id=approval_id, approve=approve, decided_by=decided_by
                 )
@@ -116,20 +150,42 @@ class SqlCallReadModel:
             raise ValueError(f"{exc.status}") from exc
         if ticket.decided_by != decided_by:
             raise ValueError(f"{ticket.status} by another supervisor")
-        with _database_errors(), self._sessions() as session:
+        with database_errors(), self._sessions() as session:
             row = session.get(Approval, approval_id)
             assert row is not None  # decided a moment ago; approvals are never deleted
             return ApprovalView.model_validate(row, from_attributes=True).model_dump(mode="json")
 
     def churn_flags(self, *, limit: int) -> list[dict[str, Any]]:
         """Flagged calls, newest first."""
-        with _database_errors():
+        with database_errors():
             flags = self._calls.list_churn_flags(limit=limit)
         return [flag.model_dump(mode="json") for flag in flags]
 
+    def handoffs(self, *, limit: int) -> list[dict[str, Any]]:
+        """Handoffs waiting for a human agent, oldest first, with the reason in Korean."""
+        with database_errors():
+            views = self._handoffs.waiting(limit=limit)
+        return [_handoff_json(view) for view in views]
+
+    def claim_handoff(self, handoff_id: str, *, claimed_by: str) -> dict[str, Any]:
+        """Give the handoff to `claimed_by` once.
+
+        Raises:
+            LookupError: no such handoff.
+            ValueError: it was claimed before (by anyone, the same agent included).
+        """
+        try:
+            with database_errors():
+                view = self._handoffs.claim(handoff_id=handoff_id, claimed_by=claimed_by)
+        except HandoffNotFound as exc:
+            raise LookupError(handoff_id) from exc
+        except HandoffAlreadyClaimed as exc:
+            raise ValueError(exc.claimed_by) from exc
+        return _handoff_json(view)
+
     def customer_view(self, customer_id: str) -> dict[str, Any] | None:
         """Customer (masked), plan, recent invoices, credits, calls and churn flags."""
-        with _database_errors():
+        with database_errors():
             view = self._calls.customer_view(customer_id=customer_id)
         if view is None:
             return None
@@ -140,7 +196,7 @@ class SqlCallReadModel:
 
     def audit_trail(self, call_id: str, *, limit: int) -> list[dict[str, Any]]:
         """The call's audit log: nodes, tool calls and model calls with latency and tokens."""
-        with _database_errors():
+        with database_errors():
             entries = self._audit.entries(call_id=call_id, limit=limit)
         return [{**entry, "at": entry["at"].isoformat()} for entry in entries]
 
@@ -173,7 +229,8 @@ def mask_phone(phone: str) -> str:
 
 
 @contextmanager
-def _database_errors() -> Iterator[None]:
+def database_errors() -> Iterator[None]:
+    """Turn a database failure into BackendUnavailable (503)."""
     try:
         yield
     except DBAPIError as exc:
@@ -205,6 +262,10 @@ def _latest_dispute_outcomes(session: Session, call_ids: list[str]) -> dict[str,
         .order_by(Dispute.updated_at, Dispute.id)
     )
     return {call_id: outcome for call_id, outcome in rows}  # the newest wins
+
+
+def _handoff_json(view: HandoffView) -> dict[str, Any]:
+    return {**view.model_dump(mode="json"), "reason_label": REASON_LABELS.get(view.reason, "")}
 
 
 def _headline(summary: str | None) -> str | None:

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from agents.korean import redact
 from services.schemas import Speaker
+from services.schemas import limits as L
 
 CALL_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
 # A chat session's graph thread is "chat-<session id>" and must still fit a 64-char call id.
@@ -22,9 +23,15 @@ class _Body(BaseModel):
 class StartCall(_Body):
     """Open a call for a known customer."""
 
-    call_id: str | None = Field(default=None, pattern=CALL_ID_PATTERN)
+    call_id: str | None = Field(
+        default=None, pattern=CALL_ID_PATTERN, description="omitted: the API makes one (api-...)"
+    )
     customer_id: str = Field(pattern=ID_PATTERN)
-    source: Literal["voice", "chat"] = "voice"
+    source: Literal["voice", "chat"] = Field(
+        default="voice",
+        description="`voice`: a phone call (audio chunks or transcript lines); "
+        "`chat`: a text chat session. The credit limits of the channel follow it.",
+    )
 
     @field_validator("customer_id")
     @classmethod
@@ -39,19 +46,25 @@ class StartCall(_Body):
 class TranscriptLine(_Body):
     """One utterance of a call, as text (redacted on entry)."""
 
-    seq: int = Field(ge=0)
-    speaker: Speaker
-    text: str = Field(min_length=1, max_length=4000)
-    start_ms: int = Field(ge=0, default=0)
-    end_ms: int = Field(ge=0, default=0)
+    seq: int = Field(ge=0, le=L.MAX_UTTERANCE_SEQ, description="order within the call, from 0")
+    speaker: Speaker = Field(description="`customer` or `agent` (the human agent)")
+    text: str = Field(min_length=1, max_length=L.MAX_TEXT_CHARS)
+    start_ms: int = Field(ge=0, le=L.MAX_CALL_MS, default=0)
+    end_ms: int = Field(ge=0, le=L.MAX_CALL_MS, default=0)
     confidence: float = Field(ge=0.0, le=1.0, default=1.0)
 
 
 class EndCall(_Body):
     """Close a text call; `utterances` is how many lines it had."""
 
-    utterances: int = Field(ge=0)
-    reason: str = Field(default="hangup", pattern=r"^[a-z_]{1,64}$")
+    utterances: int = Field(
+        ge=0, le=L.MAX_UTTERANCES_PER_CALL, description="the summary waits for seqs 0..n-1"
+    )
+    reason: str = Field(
+        default="hangup",
+        pattern=rf"^[a-z_]{{1,{L.MAX_LABEL_CHARS}}}$",
+        description="free label in lower case and underscores, e.g. `hangup`, `transfer`",
+    )
 
 
 class Accepted(BaseModel):
@@ -59,18 +72,16 @@ class Accepted(BaseModel):
 
     call_id: str
     message_id: str
-    status: str = "accepted"
+    status: Literal["accepted"] = "accepted"
 
 
 class ApprovalDecision(_Body):
-    """A supervisor's decision on a pending credit."""
+    """A supervisor's decision on a pending credit (the supervisor is the key's)."""
 
     approve: bool
-    supervisor: str = Field(min_length=1, max_length=120)
 
 
 class ChatRequest(_Body):
-    """One message of an assistant chat session."""
+    """One message of an assistant chat session (the customer is the key's)."""
 
-    customer_id: str = Field(pattern=ID_PATTERN)
     text: str = Field(min_length=1, max_length=2000)

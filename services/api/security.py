@@ -1,7 +1,8 @@
-"""API keys with scopes, a per-key rate limit and a request-size limit."""
+"""Authentication with rate limits (per address, per key, per principal) and a size limit."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 import threading
 import time
@@ -11,11 +12,16 @@ from dataclasses import dataclass, field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.api.errors import Forbidden, RateLimited, Unauthorized
+from services.api.keys import KeyResolver, KeyStore, Principal
+
+__all__ = ["BodySizeLimit", "KeyAuthority", "Principal", "TokenBucket"]
+
+_MAX_BUCKETS = 50_000
 
 
 @dataclass
 class TokenBucket:
-    """Requests per minute per key; refills continuously."""
+    """Requests per minute per bucket key; refills continuously."""
 
     per_minute: int
     clock: Callable[[], float] = time.monotonic
@@ -27,6 +33,8 @@ class TokenBucket:
         now = self.clock()
         rate = self.per_minute / 60.0
         with self._lock:
+            if len(self._state) > _MAX_BUCKETS:
+                self._prune(now, rate)
             tokens, last = self._state.get(key, (float(self.per_minute), now))
             tokens = min(float(self.per_minute), tokens + (now - last) * rate)
             if tokens < 1.0:
@@ -35,40 +43,69 @@ class TokenBucket:
             self._state[key] = (tokens - 1.0, now)
             return True
 
+    def _prune(self, now: float, rate: float) -> None:
+        # Buckets that have refilled are the same as no bucket: forget them, so random
+        # unknown keys cannot grow the table without bound.
+        full = float(self.per_minute)
+        for key, (tokens, last) in list(self._state.items()):
+            if tokens + (now - last) * rate >= full:
+                del self._state[key]
+
     def seconds_per_token(self) -> int:
         """Whole seconds until one more token refills (for a Retry-After header)."""
         return max(1, math.ceil(60.0 / self.per_minute))
 
 
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling, with what scopes."""
-
-    key_id: str
-    scopes: frozenset[str]
-
-
 class KeyAuthority:
-    """Checks an `Authorization: Bearer <key>` or `X-API-Key` value against the settings."""
+    """Checks an `Authorization: Bearer <key>` or `X-API-Key` value and rate-limits callers.
 
-    def __init__(self, keys: dict[str, list[str]], limiter: TokenBucket) -> None:
-        self._keys = {key: frozenset(scopes) for key, scopes in keys.items()}
+    Order matters: the source address's bucket is spent first and the presented key's
+    bucket before the key is looked up, so unknown or missing keys are limited too (and
+    cannot make the server run argon2 without limit); a known key then also spends its
+    principal's bucket, shared by every key of the same customer or supervisor.
+    """
+
+    def __init__(
+        self,
+        resolver: KeyResolver,
+        limiter: TokenBucket,
+        *,
+        address_limiter: TokenBucket | None = None,
+    ) -> None:
+        self._resolver = resolver
         self._limiter = limiter
+        self._address_limiter = address_limiter
 
-    def authorize(self, presented: str | None, scope: str) -> Principal:
-        """The principal for the key, if it has `scope` and is within its rate."""
-        if not presented or presented not in self._keys:
+    def authorize(
+        self,
+        presented: str | None,
+        scope: str,
+        *,
+        alternatives: tuple[str, ...] = (),
+        address: str = "unknown",
+        store: KeyStore | None = None,
+    ) -> Principal:
+        """The principal for the key, if it has `scope` and is within its rates."""
+        if self._address_limiter is not None:
+            self._spend(self._address_limiter, f"addr:{address}")
+        if not presented:
             raise Unauthorized("API 키가 없거나 올바르지 않습니다 (missing or unknown API key)")
-        scopes = self._keys[presented]
-        if scope not in scopes:
+        self._spend(self._limiter, "key:" + hashlib.sha256(presented.encode()).hexdigest()[:32])
+        principal = self._resolver.resolve(presented, store)
+        if principal is None:
+            raise Unauthorized("API 키가 없거나 올바르지 않습니다 (missing or unknown API key)")
+        if scope not in principal.scopes and not principal.scopes.intersection(alternatives):
             raise Forbidden(f"이 키에는 '{scope}' 권한이 없습니다 (scope '{scope}' required)")
-        key_id = presented[:4] + "…"
-        if not self._limiter.take(presented):
+        self._spend(self._limiter, f"principal:{principal.role}:{principal.subject}")
+        return principal
+
+    @staticmethod
+    def _spend(bucket: TokenBucket, key: str) -> None:
+        if not bucket.take(key):
             raise RateLimited(
                 "요청이 너무 많습니다. 잠시 후 다시 시도해 주세요 (rate limit)",
-                retry_after_s=self._limiter.seconds_per_token(),
+                retry_after_s=bucket.seconds_per_token(),
             )
-        return Principal(key_id=key_id, scopes=scopes)
 
 
 class BodySizeLimit:

@@ -7,6 +7,10 @@ from typing import Any
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 
 from services.config import KafkaSettings
+from services.schemas.limits import (
+    CONSUMER_MAX_PARTITION_FETCH_BYTES,
+    PRODUCER_MAX_REQUEST_BYTES,
+)
 
 __all__ = ["client_config", "consumer_group", "make_admin", "make_consumer", "make_producer"]
 
@@ -47,16 +51,32 @@ def consumer_group(kafka: KafkaSettings, stage: str) -> str:
 def make_producer(
     kafka: KafkaSettings, bootstrap: str, *, client_id: str = "kcall"
 ) -> KafkaProducer:
-    """An idempotent producer that waits for all in-sync replicas (acks=all)."""
+    """An idempotent producer that waits for all in-sync replicas (acks=all).
+
+    Every delivery-relevant option is spelled out rather than left to kafka-python's
+    defaults (which differ between its releases): a record is retried until
+    `delivery_timeout_ms` passes, then its future fails and `Publisher.flush` raises,
+    so the stage commits nothing and retries the batch with a new producer.
+    """
+    request_timeout_ms = min(30_000, max(1000, kafka.delivery_timeout_ms - kafka.linger_ms))
     return KafkaProducer(
         **client_config(kafka, bootstrap, client_id=client_id),
         acks="all",
-        # Idempotence keeps broker-side retries from duplicating or reordering a partition.
+        # Idempotence keeps broker-side retries from duplicating or reordering a partition
+        # (tansu and Kafka both grant producer ids; checked in tests/integration).
         enable_idempotence=True,
         linger_ms=kafka.linger_ms,
         retries=2**31 - 1,
-        delivery_timeout_ms=120_000,
+        delivery_timeout_ms=kafka.delivery_timeout_ms,
+        request_timeout_ms=request_timeout_ms,
         max_in_flight_requests_per_connection=5,
+        # send() blocks at most this long for metadata or buffer space, then raises.
+        max_block_ms=10_000,
+        retry_backoff_ms=100,
+        reconnect_backoff_ms=50,
+        reconnect_backoff_max_ms=5_000,
+        # kafka-python's 1 MiB default would refuse the largest audio chunk the API takes.
+        max_request_size=PRODUCER_MAX_REQUEST_BYTES,
     )
 
 
@@ -74,6 +94,17 @@ def make_consumer(
         fetch_max_wait_ms=kafka.fetch_max_wait_ms,
         max_poll_records=kafka.max_poll_records,
         max_poll_interval_ms=kafka.max_poll_interval_ms,
+        # No producer of ours is transactional, so there is nothing to wait for.
+        isolation_level="read_uncommitted",
+        # Full fetches every time: under load tansu was seen to stop returning one topic's
+        # partitions inside an incremental fetch session while others flowed.
+        enable_incremental_fetch_sessions=False,
+        request_timeout_ms=30_000,
+        retry_backoff_ms=100,
+        reconnect_backoff_ms=50,
+        reconnect_backoff_max_ms=5_000,
+        # One record batch of the largest message always fits one fetch.
+        max_partition_fetch_bytes=CONSUMER_MAX_PARTITION_FETCH_BYTES,
     )
 
 

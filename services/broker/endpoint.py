@@ -23,10 +23,10 @@ def kafka_endpoint(settings: Settings) -> Iterator[str]:
     for the duration of the block and stops it on exit, Ctrl-C or error.
     """
     if settings.kafka.bootstrap:
-        ensure_topics(settings.kafka, settings.kafka.bootstrap)
+        ensure_topics(settings.kafka, settings.kafka.bootstrap, retention=settings.retention)
         log.info("using Kafka at %s", settings.kafka.bootstrap)
         yield settings.kafka.bootstrap
         return
     with EmbeddedBroker() as broker:
-        ensure_topics(settings.kafka, broker.bootstrap)
+        ensure_topics(settings.kafka, broker.bootstrap, retention=settings.retention)
         yield broker.bootstrap

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
 
 from kafka.producer.future import FutureRecordMetadata
@@ -18,6 +18,10 @@ __all__ = ["PublishError", "Publisher"]
 log = logging.getLogger(__name__)
 
 Headers = Sequence[tuple[str, bytes]]
+
+# Headers added to every contract message sent with `send` (tracing's traceparent: see
+# services/observability/tracing.py). Registered once per process, at start-up.
+HEADER_HOOKS: list[Callable[[Message], Headers]] = []
 
 
 class PublishError(RuntimeError):
@@ -50,7 +54,10 @@ class Publisher:
 
     def send(self, topic: Topic | str, message: Message) -> None:
         """Queue one message, keyed by its call_id so a call stays on one partition."""
-        self.send_raw(str(topic), key=message.call_id.encode(), value=encode(message))
+        headers = [header for hook in HEADER_HOOKS for header in hook(message)]
+        self.send_raw(
+            str(topic), key=message.call_id.encode(), value=encode(message), headers=headers
+        )
 
     def send_raw(
         self, topic: str, *, key: bytes | None, value: bytes | None, headers: Headers = ()

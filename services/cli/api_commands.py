@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import typer
-import uvicorn
-
-from services.api import create_app
-from services.config import get_settings
 
 
 def register(app: typer.Typer) -> None:
@@ -19,7 +15,15 @@ def serve_api(
     port: int | None = typer.Option(None, help="bind port (default: KCALL_API_PORT)"),
 ) -> None:
     """Serve the API (OpenAPI at /docs, live dashboard at /dashboard)."""
+    import uvicorn
+
+    from services.api import create_app
+    from services.config import get_settings
+    from services.observability.tracing import configure_tracing
+
     settings = get_settings()
+    # The API's publishes start each call's trace (traceparent header); JSON logs on request.
+    configure_tracing(settings, "kcall-api")
     uvicorn.run(
         create_app(settings),
         host=host or settings.api.host,

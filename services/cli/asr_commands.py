@@ -11,8 +11,6 @@ from typing import Annotated
 
 import typer
 
-from services.config import get_settings
-
 __all__ = ["eval_group", "register"]
 
 _DEFAULT_CLIPS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "speech-ko"
@@ -33,11 +31,13 @@ def transcribe(
 ) -> None:
     """Transcribe WAV files; one JSON line per file."""
     from services.asr import DecodeOptions, load_engine, read_wav, resample
+    from services.cli.progress import track
+    from services.config import get_settings
 
     settings = get_settings()
     engine = load_engine(settings)
     options = DecodeOptions.from_settings(settings.asr, vad_filter=settings.asr.vad)
-    for path in files:
+    for path in track(files, "transcribing"):
         samples, rate = read_wav(path)
         audio = resample(samples, rate)
         started = time.perf_counter()
@@ -76,6 +76,8 @@ def eval_asr(
     """CER and RTF per clip set and condition (clean, G.711 phone line with noise)."""
     from services.asr import DecodeOptions, load_engine
     from services.cli.asr_eval import evaluate, load_clips
+    from services.cli.progress import track
+    from services.config import get_settings
 
     settings = get_settings()
     engine = load_engine(settings)
@@ -83,8 +85,8 @@ def eval_asr(
                         voice=settings.simulator.espeak_voice)
     if not loaded:
         raise typer.BadParameter(f"no clips with references under {clips}, and espeak is off")
-    results = list(evaluate(engine, loaded, DecodeOptions.from_settings(settings.asr),
-                            snr_db=snr_db, seed=seed))
+    results = list(track(evaluate(engine, loaded, DecodeOptions.from_settings(settings.asr),
+                                  snr_db=snr_db, seed=seed), "decoding clips"))
     groups: dict[tuple[str, str], list[dict[str, float]]] = {}
     for r in results:
         groups.setdefault((r.set, r.condition), []).append(

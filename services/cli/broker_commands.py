@@ -7,9 +7,6 @@ from typing import Annotated
 
 import typer
 
-from services.broker import EmbeddedBroker, ensure_topics
-from services.config import get_settings
-
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
@@ -19,11 +16,14 @@ def register(app: typer.Typer) -> None:
 
 def create_topics() -> None:
     """Create every topic and DLQ on the Kafka at KCALL_KAFKA_BOOTSTRAP (idempotent), then exit."""
+    from services.broker import ensure_topics
+    from services.config import get_settings
+
     settings = get_settings()
     if not settings.kafka.bootstrap:
         typer.echo("KCALL_KAFKA_BOOTSTRAP is not set: nothing to create topics on", err=True)
         raise typer.Exit(2)
-    created = ensure_topics(settings.kafka, settings.kafka.bootstrap)
+    created = ensure_topics(settings.kafka, settings.kafka.bootstrap, retention=settings.retention)
     typer.echo(f"{len(created)} topics created on {settings.kafka.bootstrap}")
 
 
@@ -33,9 +33,12 @@ def broker(
     ] = None,
 ) -> None:
     """Run an embedded tansu broker (memory only) with every topic created, until Ctrl-C."""
+    from services.broker import EmbeddedBroker, ensure_topics
+    from services.config import get_settings
+
     settings = get_settings()
     with EmbeddedBroker(port=port) as embedded:
-        created = ensure_topics(settings.kafka, embedded.bootstrap)
+        created = ensure_topics(settings.kafka, embedded.bootstrap, retention=settings.retention)
         typer.echo(f"tansu broker on {embedded.bootstrap} (pid {embedded.pid}, memory storage)")
         typer.echo(f"{len(created)} topics created, {settings.kafka.partitions} partitions each")
         typer.echo(f"use it from other shells: export KCALL_KAFKA_BOOTSTRAP={embedded.bootstrap}")

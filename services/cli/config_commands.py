@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from services.config import get_settings
-from services.config.reference import settings_markdown, settings_rows
-
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
@@ -17,6 +14,9 @@ def show_config(
     markdown: bool = typer.Option(False, "--markdown", help="the reference table as markdown"),
 ) -> None:
     """Print each setting with its value in force (secrets hidden)."""
+    from services.config import get_settings
+    from services.config.reference import settings_markdown, settings_rows
+
     if markdown:
         typer.echo(settings_markdown())
         return

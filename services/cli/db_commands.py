@@ -6,11 +6,6 @@ from datetime import date, datetime
 from typing import Annotated
 
 import typer
-from sqlalchemy.engine import make_url
-
-from services.config import get_settings
-from services.db import create_engine_from_settings, current_revision, seed_world, upgrade
-from simulator.world import generate_world
 
 db_app = typer.Typer(help="Database: migrations and synthetic data.", no_args_is_help=True)
 
@@ -25,6 +20,11 @@ def upgrade_command(
     revision: Annotated[str, typer.Argument(help="Alembic revision to reach.")] = "head",
 ) -> None:
     """Run the Alembic migrations on the configured database."""
+    from sqlalchemy.engine import make_url
+
+    from services.config import get_settings
+    from services.db import current_revision, upgrade
+
     url = get_settings().database_url()
     upgrade(url, revision)
     shown = make_url(url).render_as_string(hide_password=True)
@@ -43,6 +43,10 @@ def seed_command(
     ] = None,
 ) -> None:
     """Generate the seeded synthetic billing world and insert what is missing (idempotent)."""
+    from services.config import get_settings
+    from services.db import create_engine_from_settings, seed_world
+    from simulator.world import generate_world
+
     settings = get_settings()
     world = generate_world(
         seed=settings.simulator.seed if seed is None else seed,

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import random
 import shutil
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +19,7 @@ from rich.table import Table
 
 from agents.korean import redact
 from services.broker import Publisher
-from services.cli.stack import StackEndpoints, local_stack, with_database
+from services.cli.stack import STAGES, StackEndpoints, local_stack, with_database
 from services.config import Settings, get_settings
 from simulator import (
     CallResult,
@@ -37,11 +39,6 @@ from simulator.loadrun import Mode, PlannedCall, SentCall, play_calls, score_cal
 log = logging.getLogger(__name__)
 
 
-def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
-    app.command("demo")(demo)
-
-
 @dataclass(frozen=True)
 class DemoOutcome:
     """What a demo run produced."""
@@ -53,18 +50,14 @@ class DemoOutcome:
 
 
 def demo(
-    calls: int | None = typer.Option(None, help="calls to run (default KCALL_SIMULATOR_CALLS)"),
-    audio: int | None = typer.Option(
-        None, help="of which as audio (default KCALL_SIMULATOR_AUDIO_CALLS)"
-    ),
-    http: int = typer.Option(5, help="of which sent through the HTTP API"),
-    speed: float = typer.Option(
-        4.0, help="playback speed versus real time (0 = as fast as possible)"
-    ),
-    arrival_s: float = typer.Option(
-        30.0, help="calls arrive (Poisson) over about this many seconds"
-    ),
-    timeout_s: float = typer.Option(180.0, help="wait this long for every summary"),
+    *,
+    calls: int | None,
+    audio: int | None,
+    http: int,
+    speed: float,
+    arrival_s: float,
+    timeout_s: float,
+    model_wait_s: float,
 ) -> None:
     """Start every component, run simulated Korean calls, print results against ground truth."""
     settings = get_settings()
@@ -91,6 +84,7 @@ def demo(
         speed=speed,
         arrival_s=arrival_s,
         timeout_s=timeout_s,
+        model_wait_s=model_wait_s,
     )
     console.print(_call_table(outcome))
     console.print(render_markdown(summarize(outcome.results, wall_s=outcome.wall_s)))
@@ -112,17 +106,42 @@ def run_demo(
     speed: float,
     arrival_s: float,
     timeout_s: float,
+    model_wait_s: float = 0.0,
+    stages: Sequence[str] = STAGES,
 ) -> DemoOutcome:
     """Run calls of the seeded world through a fresh stack; per-call results (demo and e2e)."""
     plans = plan_calls(
         scripted, n_audio=n_audio, n_http=n_http, arrival_s=arrival_s, seed=settings.simulator.seed
     )
-    with local_stack(settings, run_dir=run_dir) as stack:
+    with local_stack(settings, run_dir=run_dir, stages=stages) as stack:
         started = time.monotonic()
-        sent, collector_results = asyncio.run(_drive(stack, plans, speed, timeout_s))
+        sent, collector_results = asyncio.run(
+            _drive(stack, plans, speed, timeout_s, model_wait_s if stack.llm_base_url else 0.0))
         wall_s = time.monotonic() - started
+        tokens = _model_tokens_per_call(stack.database_url)
     results, summaries, missing = collector_results
+    # Tokens come from the model stage's audit of every call it made, answered or rejected,
+    # so a model that ran is never counted as 0 because none of its words were used.
+    results = [dataclasses.replace(r, tokens=tokens.get(r.call_id, 0)) for r in results]
     return DemoOutcome(results, summaries, wall_s, missing)
+
+
+def _model_tokens_per_call(database_url: str) -> dict[str, int]:
+    from sqlalchemy import func, select
+
+    from services.db import make_engine
+    from services.db.models import AuditEntry
+
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as db:
+            rows = db.execute(
+                select(AuditEntry.call_id,
+                       func.sum(AuditEntry.prompt_tokens + AuditEntry.completion_tokens))
+                .where(AuditEntry.actor.like("model:%")).group_by(AuditEntry.call_id)).all()
+    finally:
+        engine.dispose()
+    return {call_id: int(total or 0) for call_id, total in rows}
 
 
 def plan_calls(
@@ -146,7 +165,11 @@ def plan_calls(
 
 
 async def _drive(
-    stack: StackEndpoints, plans: list[PlannedCall], speed: float, timeout_s: float
+    stack: StackEndpoints,
+    plans: list[PlannedCall],
+    speed: float,
+    timeout_s: float,
+    model_wait_s: float,
 ) -> tuple[list[SentCall], tuple[list[CallResult], dict[str, str], set[str]]]:
     settings = stack.settings
     api_key = next(iter(settings.api.api_keys))
@@ -168,13 +191,21 @@ async def _drive(
                 realtime=speed,
             )
         ids = {s.planned.call.call_id for s in sent}
+        # Every call must have the rules' summary; the model's rewording is waited for a
+        # while and reported, but it is extra and never blocks or fails anything.
         missing = await asyncio.to_thread(collector.wait_for_summaries, ids, timeout_s=timeout_s)
+        if not missing and model_wait_s > 0:
+            await asyncio.to_thread(collector.wait_for_summaries, ids, timeout_s=model_wait_s,
+                                    model=True)
         results, summaries = [], {}
         for item in sent:
             seen = collector.observation(item.planned.call.call_id)
             results.append(score_call(item, seen))
-            if seen.summary:
-                summaries[item.planned.call.call_id] = seen.summary[0].summary
+            latest = seen.latest_summary
+            if latest:
+                summary = latest[0]
+                summaries[item.planned.call.call_id] = (
+                    f"(r{summary.revision} {summary.source.value}) {summary.summary}")
     return sent, (results, summaries, missing)
 
 

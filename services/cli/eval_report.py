@@ -12,6 +12,7 @@ from typing import Any
 from agents.evaluation import CallSetReport
 from agents.intents import IntentReport
 from agents.korean.pii_eval import PiiReport
+from services.cli.eval_heldout import template_sets_markdown
 from services.cli.evaluation import EvalReport, PassResult
 
 __all__ = ["Target", "report_json", "report_markdown", "targets"]
@@ -221,8 +222,14 @@ def report_markdown(report: EvalReport, *, command: str = "kcall eval") -> str:
         *_pass_rows(_passes(report)), "",
         f"{report.training_overlap:.0%} of the labelled test utterances occur verbatim in the "
         "training data: the simulator's calls and training utterances share phrase templates "
-        "(different random streams), so simulator figures are optimistic; the hand-written "
-        "set below is the honest intent figure.", "",
+        "(different random streams), so simulator figures are optimistic; the held-apart "
+        "templates and the hand-written set below are the honest intent figures.", "",
+        "## Intents: simulator templates vs held-apart templates (fast tier, no graph)", "",
+        "The held-apart family (`simulator/phrases/heldout.py`) says every intent's requests "
+        "in phrasing written apart from the training templates and never trained on; "
+        "\"verbatim in training\" is the share of the set's texts found exactly in the "
+        "training data.", "",
+        *template_sets_markdown(report.template_sets), "",
         "## Intents: hand-written set (real-caller phrasing, never trained on)", "",
         "| set | n | macro-F1 | accuracy | ECE | top confusions |", "|---|---|---|---|---|---|",
     ]
@@ -233,7 +240,9 @@ def report_markdown(report: EvalReport, *, command: str = "kcall eval") -> str:
     lines += ["", "Per class (F1 per set; precision and recall on the clean set):", ""]
     lines += _per_class({**{f"hand-{k}": v for k, v in report.handwritten.items()},
                          "sim-clean": clean.utterance_intents,
-                         "sim-asr": noisy.utterance_intents})
+                         "sim-asr": noisy.utterance_intents,
+                         **{s.name: s.report for s in report.template_sets
+                            if s.name.startswith("held-apart")}})
     lines += ["", "Confusion, hand-written clean (rows true, columns predicted):", ""]
     lines += _confusion(report.handwritten["clean"])
     lines += ["", "Confusion, hand-written ASR-style:", ""]

@@ -12,6 +12,7 @@ import logging
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,13 +31,14 @@ from agents.intents.metrics import intent_report
 from agents.korean.pii_eval import PiiReport, evaluate_pii, load_cases
 from agents.ports import ChatModel
 from services.cli.eval_graph import GraphRun, TurnTexts, eval_runtime, run_calls, scripted_texts
+from services.cli.eval_heldout import TemplateSetScore, score_template_sets
 from services.cli.eval_speech import ClipCer, NoisyTexts, WhisperTexts
 from services.cli.eval_testset import TESTSET_DIR, TestSet, load_testset
 from services.config import Settings
 from simulator import ScriptedCall
 
 __all__ = ["DEFAULT_CLIPS", "EvalOptions", "EvalReport", "LlmEffect", "PassResult",
-           "run_evaluation"]
+           "evaluation_steps", "run_evaluation"]
 
 DEFAULT_CLIPS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "speech-ko"
 _log = logging.getLogger(__name__)
@@ -88,6 +90,7 @@ class EvalReport:
     llm: LlmEffect | None = None
     whisper: tuple[WhisperTexts, PassResult] | None = None
     clips: list[ClipCer] = field(default_factory=list)
+    template_sets: list[TemplateSetScore] = field(default_factory=list)
     wall_s: float = 0.0
 
 
@@ -102,16 +105,6 @@ def _pass(settings: Settings, testset: TestSet, calls: list[ScriptedCall], texts
         run: GraphRun = run_calls(runtime, calls, texts)
     report = score_calls(run.outcomes, churn_threshold=settings.agent.churn_flag_threshold)
     return PassResult(name, description, report, run.ms_per_utterance)
-
-
-def _overlap(calls: list[ScriptedCall]) -> float:
-    """Share of labelled eval utterances that occur verbatim in the training data."""
-    from agents.intents.store import DEFAULT_SEED
-    from pipelines.intent_data import training_examples
-
-    seen = {example.text for example in training_examples(seed=DEFAULT_SEED)}
-    labelled = [t.text for call in calls for t in call.turns if t.intent is not None]
-    return sum(text in seen for text in labelled) / len(labelled) if labelled else 0.0
 
 
 def _tiered(examples: list[LabeledUtterance], model: IntentClassifier, chat: ChatModel,
@@ -165,39 +158,57 @@ def _speech(settings: Settings, testset: TestSet, intents: IntentClassifier,
         report.whisper = (heard, result)
 
 
+def evaluation_steps(options: EvalOptions) -> int:
+    """How many times `run_evaluation` calls its `on_step` for these options."""
+    return 4 + int(options.llm) + int(options.asr_calls > 0 or options.clips_dir is not None)
+
+
 def run_evaluation(settings: Settings, options: EvalOptions,
-                   *, intents: IntentClassifier | None = None) -> EvalReport:
-    """Run every pass the options ask for; `intents` defaults to the production model."""
+                   *, intents: IntentClassifier | None = None,
+                   on_step: Callable[[str], None] | None = None) -> EvalReport:
+    """Run every pass the options ask for; `intents` defaults to the production model.
+
+    `on_step` hears of each of the `evaluation_steps(options)` phases (progress bars).
+    """
     from pipelines.bootstrap import load_intent_model
 
+    step = on_step or (lambda _: None)
     started = time.perf_counter()
     model = intents or load_intent_model(settings)
     model.predict("안녕하세요")  # load the tokenizer now, not inside the first pass's timing
+    step("intent model")
     testset = load_testset(options.testset_dir, limit=options.calls)
     calls = testset.calls
     hand = list(handwritten_eval())
     hand_sets = {"clean": hand, "asr_noise": with_noise(hand, seed=options.noise_seed)}
     clean = _pass(settings, testset, calls, scripted_texts, model, name="clean",
                   description="script text as written")
+    step("clean pass")
     noisy = _pass(settings, testset, calls, NoisyTexts(options.noise_seed), model,
                   name="asr_noise",
                   description=f"ASR-style text errors (seed {options.noise_seed})")
+    step("ASR-noise pass")
+    template_sets = score_template_sets(model, calls, noise_seed=options.noise_seed)
     report = EvalReport(
         testset={**testset.meta, "evaluated_calls": len(calls)},
         thresholds={"intent_llm": settings.agent.intent_llm_threshold,
                     "churn_flag": settings.agent.churn_flag_threshold,
                     "auto_credit_limit_krw": settings.agent.auto_credit_limit_krw},
-        training_overlap=_overlap(calls),
+        training_overlap=template_sets[0].training_overlap,
         handwritten={name: evaluate(model, examples) for name, examples in hand_sets.items()},
         passes=[clean, noisy],
         pii={split: evaluate_pii(load_cases(split=split)) for split in ("dev", "heldout")},
+        template_sets=template_sets,
     )
+    step("hand-written and held-apart intents, PII")
     if options.llm:
         subset = calls[: options.llm_calls]
         fast = _pass(settings, testset, subset, scripted_texts, model, name="llm_baseline",
                      description="clean text, fast tier only")
         report.llm = _llm_effect(settings, testset, subset, model, fast, hand_sets)
+        step("LLM tier")
     if options.asr_calls > 0 or options.clips_dir is not None:
         _speech(settings, testset, model, options, report)
+        step("speech")
     report.wall_s = time.perf_counter() - started
     return report

@@ -1,4 +1,8 @@
-"""CLI commands: `kcall classify`, `kcall train intents`, `kcall eval intents`."""
+"""CLI commands: `kcall classify`, `kcall intent build`, `kcall train intents`, `eval intents`.
+
+Light at import (`kcall --help` loads this module): scikit-learn, Kiwi and the simulator
+are imported inside the commands that use them.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +16,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from agents.intents.recipe import DEFAULT_SEED
 from pipelines.intent_data import SIM_UTTERANCES, training_examples
-from services.config import Settings, get_settings
 
 if TYPE_CHECKING:
-    from agents.intents import IntentClassifier, IntentReport
+    from agents.intents import Artifact, IntentClassifier, IntentReport
     from agents.ports import ChatModel
+    from services.config import Settings
 
 __all__ = ["register", "training_examples"]
 
@@ -40,6 +45,9 @@ def _group(app: typer.Typer, name: str, help_text: str) -> typer.Typer:
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
     app.command("classify")(classify)
+    intent_app = typer.Typer(help="The fast intent tier's model artefact.", no_args_is_help=True)
+    intent_app.command("build")(build_intent_model)
+    app.add_typer(intent_app, name="intent")
     _group(app, "train", "Train the system's models.").command("intents")(train_intents)
     _group(app, "eval", "Measure components against references.").command("intents")(eval_intents)
 
@@ -48,13 +56,38 @@ def _models_dir(settings: Settings) -> Path:
     return settings.paths.data / "models"
 
 
-def _load_model(settings: Settings, *, seed: int, sim_utterances: int) -> IntentClassifier:
-    from agents.intents import load_or_train
+def _artifact(
+    settings: Settings, *, seed: int, sim_utterances: int, building: bool = False
+) -> Artifact:
+    """The checked artefact; when missing or stale, built here with a progress bar."""
+    from agents.intents import ensure_intent_model, training_steps
+    from services.cli.progress import progress_steps
 
-    return load_or_train(
-        _models_dir(settings),
-        lambda: training_examples(seed=seed, sim_utterances=sim_utterances),
-        seed=seed,
+    examples = training_examples(seed=seed, sim_utterances=sim_utterances)
+    with progress_steps("training the intent model", training_steps()) as step:
+        return ensure_intent_model(_models_dir(settings), examples, seed=seed, on_step=step,
+                                   building_expected=building)  # fmt: skip
+
+
+def _load_model(settings: Settings, *, seed: int, sim_utterances: int) -> IntentClassifier:
+    return _artifact(settings, seed=seed, sim_utterances=sim_utterances).classifier
+
+
+def build_intent_model(
+    seed: Annotated[int, SEED_OPTION] = DEFAULT_SEED,
+    sim_utterances: Annotated[int, SIM_OPTION] = SIM_UTTERANCES,
+) -> None:
+    """Build the intent model artefact workers load (set-up runs this; a no-op when current)."""
+    from services.config import get_settings
+
+    started = time.perf_counter()
+    artifact = _artifact(get_settings(), seed=seed, sim_utterances=sim_utterances, building=True)
+    header = artifact.header
+    verb = "built" if artifact.built else "up to date"
+    typer.echo(
+        f"intent model {verb}: {artifact.path} ({header.get('examples')} examples, "
+        f"held-out macro-F1 {header.get('heldout_macro_f1')}, data sha256 "
+        f"{str(header.get('data_sha256'))[:12]}, {time.perf_counter() - started:.1f} s)"
     )
 
 
@@ -81,12 +114,13 @@ def classify(
     threshold: Annotated[
         float | None, typer.Option(help="LLM tier below this; default: settings.agent.")
     ] = None,
-    seed: Annotated[int, SEED_OPTION] = 13,
+    seed: Annotated[int, SEED_OPTION] = DEFAULT_SEED,
     sim_utterances: Annotated[int, SIM_OPTION] = SIM_UTTERANCES,
 ) -> None:
     """Classify utterances read from stdin, one per line; one JSON line out for each."""
     from agents.intents import classify_tiered
     from agents.korean import redact
+    from services.config import get_settings
 
     settings = get_settings()
     use_llm = llm if llm is not None else bool(settings.llm.base_url and settings.llm.enabled)
@@ -151,18 +185,23 @@ def _write(out: Path | None, data: dict[str, Any]) -> None:
 
 
 def train_intents(
-    seed: Annotated[int, SEED_OPTION] = 13,
+    seed: Annotated[int, SEED_OPTION] = DEFAULT_SEED,
     sim_utterances: Annotated[int, SIM_OPTION] = SIM_UTTERANCES,
     noise_seed: Annotated[int, typer.Option(help="Seed of the ASR-style noise.")] = 101,
     out: Annotated[Path | None, OUT_OPTION] = None,
 ) -> None:
     """Train the fast intent tier reproducibly, write the model, print its report."""
-    from agents.intents import handwritten_eval, train_and_store
+    from agents.intents import handwritten_eval, train_and_store, training_steps
+    from services.cli.progress import progress_steps
+    from services.config import get_settings
 
     settings = get_settings()
     examples = training_examples(seed=seed, sim_utterances=sim_utterances)
     typer.echo(f"training on {len(examples)} utterances (seed {seed})")
-    model, report, path = train_and_store(_models_dir(settings), examples, seed=seed)
+    with progress_steps("training the intent model", training_steps()) as step:
+        model, report, path = train_and_store(
+            _models_dir(settings), examples, seed=seed, on_step=step
+        )
     typer.echo(f"model written to {path}")
     typer.echo(
         f"augmented to {report.augmented_examples} texts in {report.train_seconds:.1f} s; "
@@ -186,7 +225,7 @@ def train_intents(
 
 
 def eval_intents(
-    seed: Annotated[int, SEED_OPTION] = 13,
+    seed: Annotated[int, SEED_OPTION] = DEFAULT_SEED,
     sim_utterances: Annotated[int, SIM_OPTION] = SIM_UTTERANCES,
     noise_seed: Annotated[int, typer.Option(help="Seed of the ASR-style noise.")] = 101,
     llm: Annotated[
@@ -195,6 +234,8 @@ def eval_intents(
     out: Annotated[Path | None, OUT_OPTION] = None,
 ) -> None:
     """Macro-F1, per-class scores, confusion and ECE on the hand-written set, clean and noisy."""
+    from services.config import get_settings
+
     settings = get_settings()
     model = _load_model(settings, seed=seed, sim_utterances=sim_utterances)
     reports = _handwritten_reports(model, noise_seed=noise_seed)

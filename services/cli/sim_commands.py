@@ -8,11 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
 import typer
-
-from services.config import get_settings
-from services.schemas import Speaker
 
 if TYPE_CHECKING:
     from simulator import SyntheticWorld
@@ -32,6 +28,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _world(seed: int | None, customers: int | None, today: str | None) -> SyntheticWorld:
+    from services.config import get_settings
     from simulator import generate_world
 
     settings = get_settings().simulator
@@ -67,13 +64,18 @@ def calls_command(
     today: Today = None,
 ) -> None:
     """Write scripted calls with ground truth, one JSON object per line."""
+    from services.cli.progress import progress_steps
+    from services.config import get_settings
     from simulator import generate_calls
 
-    world = _world(seed, customers, today)
     settings = get_settings()
     count = settings.simulator.calls if n is None else n
     limit = settings.agent.auto_credit_limit_krw
-    calls = generate_calls(world, seed=world.seed, n=count, auto_credit_limit_krw=limit)
+    with progress_steps("generating calls", 2) as step:
+        world = _world(seed, customers, today)
+        step("world")
+        calls = generate_calls(world, seed=world.seed, n=count, auto_credit_limit_krw=limit)
+        step("calls")
     with out.open("w", encoding="utf-8") as fh:
         for call in calls:
             fh.write(call.model_dump_json() + "\n")
@@ -105,12 +107,17 @@ def audio_command(
     telephone: Annotated[bool, typer.Option(help="telephone-band degradation")] = False,
 ) -> None:
     """Render scripted calls with espeak-ng as stereo WAV (left customer, right agent)."""
+    import numpy as np
+
+    from services.cli.progress import track
+    from services.config import get_settings
+    from services.schemas import Speaker
     from simulator import ScriptedCall, call_audio
 
     out_dir.mkdir(parents=True, exist_ok=True)
     voice = get_settings().simulator.espeak_voice
     lines = calls_file.read_text(encoding="utf-8").splitlines()[:limit]
-    for line in lines:
+    for line in track(lines, "rendering call audio"):
         call = ScriptedCall.model_validate_json(line)
         audio = call_audio(call, sample_rate=sample_rate, voice=voice, telephone=telephone)
         stereo = np.stack([audio.channels[Speaker.CUSTOMER], audio.channels[Speaker.AGENT]], axis=1)

@@ -30,7 +30,7 @@ __all__ = ["StackEndpoints", "local_stack", "with_database"]
 
 log = logging.getLogger(__name__)
 
-STAGES = ("asr", "agent", "sink")
+STAGES = ("asr", "agent", "sink", "model")
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,8 @@ def local_stack(
         env = _child_env(settings, bootstrap, database_url, llm_url)
         children: list[_Child] = []
         stack.callback(_stop_all, children)
-        for stage in stages:
+        # Without a model there is no model work: the agent then emits no requests.
+        for stage in [s for s in stages if s != "model" or llm_url]:
             children.append(_Child.start(f"worker-{stage}", ["worker", stage], env, run_dir))
         api_url = None
         if api:

@@ -8,8 +8,6 @@ from typing import Annotated
 
 import typer
 
-from agents.korean import normalize, redact
-
 
 def redact_command(
     as_json: Annotated[
@@ -17,6 +15,8 @@ def redact_command(
     ] = False,
 ) -> None:
     """Redact personal data from each line on stdin."""
+    from agents.korean import redact
+
     for line in sys.stdin:
         text = line.rstrip("\n")
         result = redact(text)
@@ -33,6 +33,8 @@ def redact_command(
 
 def normalize_command() -> None:
     """Write spoken Korean numbers, money, dates and phone numbers in digits, line by line."""
+    from agents.korean import normalize
+
     for line in sys.stdin:
         sys.stdout.write(normalize(line.rstrip("\n")) + "\n")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -43,6 +44,28 @@ class KafkaSettings(BaseModel):
     max_poll_interval_ms: int = Field(
         default=300_000, ge=1000, description="longest gap between polls before a rebalance"
     )
+    delivery_timeout_ms: int = Field(
+        default=120_000, ge=1000, le=3_600_000,
+        description=(
+            "producer gives a record up after this (broker away); the stage then rewinds to "
+            "its committed offsets and retries with a new producer"
+        ),
+    )
+    reorder_window_s: float = Field(
+        default=5.0, ge=0, le=600,
+        description="agent: how long a later utterance waits for a missing earlier seq",
+    )
+    reorder_max_per_call: int = Field(
+        default=256, ge=1, le=100_000, description="agent: utterances held per call while waiting"
+    )
+    reorder_max_total: int = Field(
+        default=10_000, ge=1, le=1_000_000,
+        description="agent: utterances held in all; beyond it the oldest wait ends (a gap)",
+    )
+    metrics_port: int | None = Field(
+        default=None, ge=1, le=65535,
+        description="workers serve Prometheus /metrics here (or `kcall worker --metrics-port`)",
+    )
 
 
 class DatabaseSettings(BaseModel):
@@ -71,7 +94,12 @@ class LlmSettings(BaseModel):
     api_key: SecretStr = Field(
         default=SecretStr("not-needed"), description="bearer key of the server"
     )
-    model: str = Field(default="gemma-3-270m", description="served model name")
+    model: str = Field(
+        default="",
+        description=(
+            "served model name; unset = the embedded model's name (KCALL_LLM_EMBEDDED_MODEL)"
+        ),
+    )
     dialect: LlmDialect = Field(
         default=LlmDialect.LLAMA_CPP,
         description="structured-output dialect: vllm | llama_cpp | openai",
@@ -94,7 +122,7 @@ class LlmSettings(BaseModel):
         description=(
             "llama_cpp dialect: read every chat reply as a stream, so a call that runs out of "
             "time stops the server's generation (llama-cpp-python finishes abandoned "
-            "non-streamed requests); prompt tokens are then unknown (no usage on its streams)"
+            "non-streamed requests); the embedded server ends its streams with exact usage"
         ),
     )
     concurrency: int = Field(default=4, ge=1, description="requests in flight per process")
@@ -112,8 +140,25 @@ class LlmSettings(BaseModel):
     )
     embedded_ctx: int = Field(default=2048, ge=512, description="llama.cpp context tokens")
     embedded_model_path: str | None = Field(
-        default=None, description="GGUF file; unset = assemble the packaged Gemma 3 270M"
+        default=None, description="GGUF file; unset = assemble KCALL_LLM_EMBEDDED_MODEL"
     )
+    embedded_model: str = Field(
+        default="qwen2.5-coder-1.5b",
+        pattern=r"^(qwen2\.5-coder-1\.5b|qwen2\.5-coder-0\.5b|gemma-3-270m)$",
+        description=(
+            "embedded GGUF from its pinned PyPI parts: qwen2.5-coder-1.5b (instruct, 1.1 GB), "
+            "qwen2.5-coder-0.5b (instruct, 0.5 GB, faster) or gemma-3-270m (base model)"
+        ),
+    )
+    repeat_penalty: float = Field(
+        default=1.1, ge=1.0, le=2.0,
+        description="llama_cpp dialect: penalty on recently generated tokens (1 = off)",
+    )
+
+    def model_post_init(self, context: object, /) -> None:
+        """An unset `model` follows the embedded model (the name the embedded server serves)."""
+        if not self.model:
+            self.model = self.embedded_model
 
 
 class AsrSettings(BaseModel):
@@ -177,7 +222,11 @@ class AgentSettings(BaseModel):
         default=60, ge=0, description="a contract ending within this many days is a churn signal"
     )
     summary_wait_s: float = Field(
-        default=60.0, gt=0, description="how long a call's end waits for missing utterances"
+        default=20.0, gt=0, le=600,
+        description=(
+            "grace a call's end waits for late utterances before the rules' summary goes out "
+            "with the missing seqs listed"
+        ),
     )
     intent_llm_threshold: float = Field(default=0.55, ge=0, le=1, description="LLM tier below this")
     llm_for_everything: bool = Field(
@@ -193,6 +242,58 @@ class AgentSettings(BaseModel):
     checkpointer_url: str | None = Field(
         default=None, description="checkpointer DB URL; unset = the main database"
     )
+    phishing_alert_threshold: float = Field(
+        default=0.8, ge=0, le=1,
+        description=(
+            "voice-phishing score (calibrated on simulator calls) at which a call's alert "
+            "goes out on calls.phishing-alerts.v1, once per call"
+        ),
+    )
+    phishing_guardians: dict[
+        Annotated[str, Field(min_length=1, max_length=64)],
+        Annotated[str, Field(min_length=1, max_length=64)],
+    ] = Field(
+        default_factory=dict, max_length=100_000,
+        description=(
+            "customer id -> registered guardian contact id (never a phone number): a phishing "
+            'alert of that customer also goes to calls.guardian-alerts.v1; JSON, e.g. {"c1": "g1"}'
+        ),
+    )
+    handoff_failure_turns: int = Field(
+        default=3, ge=0, le=20,
+        description=(
+            "hand a call or chat to a human agent after this many customer turns in a row the "
+            "graph could not help (fallback answer, or the same answer again); 0 = never"
+        ),
+    )
+    model_on_hot_path: bool = Field(
+        default=False,
+        description=(
+            "benchmark baseline only: the agent stage asks the LLM inline (the old design) "
+            "instead of emitting model requests for the model stage"
+        ),
+    )
+    model_stage_concurrency: int = Field(
+        default=1, ge=1, le=64,
+        description=(
+            "model requests in flight per model-stage worker; 1 for the embedded llama.cpp "
+            "(one context), 8-32 against vLLM, which batches them"
+        ),
+    )
+    model_stage_queue: int = Field(
+        default=256, ge=1, le=100_000,
+        description="requests a model-stage worker holds; beyond it the least urgent is shed",
+    )
+    model_timeout_s: float = Field(
+        default=90.0, gt=0, le=600, description="longest single model call of the model stage"
+    )
+    model_deadline_s: dict[str, float] = Field(
+        default_factory=lambda: {"summary": 180.0, "explanation": 30.0, "intent": 15.0},
+        description=(
+            "seconds after which the model stage drops a request unanswered, per task "
+            '(summary, explanation, intent); JSON, e.g. {"summary": 60}'
+        ),
+    )
 
 
 class ApiSettings(BaseModel):
@@ -202,10 +303,30 @@ class ApiSettings(BaseModel):
     port: int = Field(default=8080, description="bind port")
     api_keys: dict[str, list[str]] = Field(
         default_factory=lambda: {"dev-key": ["calls:write", "calls:read", "approvals", "chat"]},
-        description="key -> scopes (JSON in the env var)",
+        description="dev keys -> scopes (JSON); `customer:<id>`/`supervisor:<name>` bind",
     )
-    rate_limit_per_minute: int = Field(default=600, ge=1, description="requests per key")
+    rate_limit_per_minute: int = Field(
+        default=600, ge=1, description="requests per key and per principal"
+    )
+    rate_limit_per_address_per_minute: int = Field(
+        default=3000, ge=1, description="requests per source address, keys or not"
+    )
+    key_cache_seconds: float = Field(
+        default=10.0, ge=0.0, description="a verified key is trusted this long (revocation lag)"
+    )
     max_body_bytes: int = Field(default=2_000_000, ge=1024, description="413 above this")
+    chat_stream_timeout_s: float = Field(
+        default=3.0,
+        gt=0,
+        le=30,
+        description=(
+            "chat wording streamed from the model: the longest wait for its first token and "
+            "between tokens; past it the reply falls back to the FAQ text"
+        ),
+    )
+    chat_stream_max_tokens: int = Field(
+        default=160, ge=16, le=1024, description="chat wording streamed from the model: cap"
+    )
 
 
 class SimulatorSettings(BaseModel):
@@ -216,6 +337,83 @@ class SimulatorSettings(BaseModel):
     calls: int = Field(default=20, ge=1, description="calls the demo runs")
     audio_calls: int = Field(default=3, ge=0, description="of which go as audio through Whisper")
     espeak_voice: str = Field(default="ko", description="espeak-ng voice for synthetic speech")
+
+
+class TraceSettings(BaseModel):
+    """OpenTelemetry spans per call and stage (services/observability/tracing.py)."""
+
+    enabled: bool = Field(default=True, description="workers record a span per message and output")
+    otlp_endpoint: str | None = Field(
+        default=None,
+        description="OTLP/HTTP traces URL, e.g. http://otel-collector:4318/v1/traces; unset = "
+        "JSON lines in KCALL_TRACE_FILE",
+    )
+    file: Path | None = Field(
+        default=None,
+        description="spans as JSON lines (read by `kcall trace`); unset = "
+        "<data>/traces/spans.jsonl",
+    )
+    json_logs: bool = Field(
+        default=False, description="workers log JSON lines carrying call_id and trace_id"
+    )
+    graph: bool = Field(
+        default=False,
+        description=(
+            "also a span per graph node, tool call and model call inside the agent and model "
+            "stages (off by default: it costs time on the live path)"
+        ),
+    )
+
+
+class RetentionSettings(BaseModel):
+    """How long each kind of data is kept; `kcall retention run` purges what is older."""
+
+    audio_days: int = Field(
+        default=0, ge=0, le=3650,
+        description=(
+            "call audio kept after transcription; 0 = none: calls.audio.v1 keeps chunks only "
+            "KCALL_RETENTION_AUDIO_TOPIC_MINUTES (crash replay), no audio file is ever written"
+        ),
+    )
+    audio_topic_minutes: int = Field(
+        default=60, ge=1, le=10_080,
+        description=(
+            "retention.ms of calls.audio.v1 when audio_days is 0: long enough for an ASR "
+            "worker's crash to replay its open calls, short enough that speech is not kept"
+        ),
+    )
+    call_days: int = Field(
+        default=365, ge=1, le=3650,
+        description=(
+            "calls and all derived from them (utterances, insights, summaries, disputes, churn "
+            "flags, retention offers, settled approvals without a credit, graph checkpoints, "
+            "inbox, trace spans, logs), counted from the call's end"
+        ),
+    )
+    money_days: int = Field(
+        default=1825, ge=365, le=7300,
+        description=(
+            "credit ledger, its running totals and the approvals that moved money: 5 years "
+            "(전자상거래법 시행령 제6조: 대금결제 및 재화 등의 공급에 관한 기록)"
+        ),
+    )
+    audit_days: int = Field(
+        default=365, ge=1, le=3650, description="audit log of node, tool and model calls"
+    )
+    access_log_days: int = Field(
+        default=730, ge=365, le=3650,
+        description=(
+            "access log of personal-data reads: 2 years (개인정보의 안전성 확보조치 기준 "
+            "제8조: 5만 명 이상 또는 고유식별정보를 처리하면 2년 이상)"
+        ),
+    )
+    dlq_days: int = Field(
+        default=14, ge=1, le=365, description="retention.ms of every `<topic>.dlq` topic"
+    )
+    batch_size: int = Field(
+        default=500, ge=1, le=100_000,
+        description="calls (or rows) deleted per transaction by `kcall retention run`",
+    )
 
 
 class PathSettings(BaseModel):
@@ -244,6 +442,8 @@ class Settings(BaseSettings):
     agent: AgentSettings = AgentSettings()
     api: ApiSettings = ApiSettings()
     simulator: SimulatorSettings = SimulatorSettings()
+    trace: TraceSettings = TraceSettings()
+    retention: RetentionSettings = RetentionSettings()
     paths: PathSettings = PathSettings()
 
     def database_url(self) -> str:

@@ -6,6 +6,8 @@ from services.db.errors import (
     ApprovalAlreadyDecided,
     ApprovalNotFound,
     DbError,
+    HandoffAlreadyClaimed,
+    HandoffNotFound,
     IdempotencyConflict,
 )
 from services.db.migrate import current_revision, downgrade, head_revision, upgrade
@@ -16,9 +18,11 @@ from services.db.repositories import (
     SqlBillingRepository,
     SqlCallStore,
     SqlCreditLedger,
+    SqlHandoffQueue,
     mark_processed,
     record_call_ended,
     record_call_started,
+    record_handoff,
     record_insight,
     record_summary,
     record_utterance,
@@ -32,6 +36,7 @@ from services.db.views import (
     CreditView,
     CustomerView,
     DisputeView,
+    HandoffView,
 )
 
 __all__ = [
@@ -46,12 +51,16 @@ __all__ = [
     "CustomerView",
     "DbError",
     "DisputeView",
+    "HandoffAlreadyClaimed",
+    "HandoffNotFound",
+    "HandoffView",
     "IdempotencyConflict",
     "SqlApprovalStore",
     "SqlAuditLog",
     "SqlBillingRepository",
     "SqlCallStore",
     "SqlCreditLedger",
+    "SqlHandoffQueue",
     "create_engine_from_settings",
     "current_revision",
     "downgrade",
@@ -62,6 +71,7 @@ __all__ = [
     "open_checkpointer",
     "record_call_ended",
     "record_call_started",
+    "record_handoff",
     "record_insight",
     "record_summary",
     "record_utterance",

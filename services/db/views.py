@@ -107,3 +107,20 @@ class CustomerView(Record):
     credits: list[CreditView]
     calls: list[CallHeader]
     churn_flags: list[ChurnFlagView]
+
+
+class HandoffView(Record):
+    """A handoff to a human agent as the queue shows it (evidence is redacted text)."""
+
+    handoff_id: str
+    call_id: str
+    customer_id: str | None
+    source: str
+    reason: str
+    utterance_seq: int
+    evidence: str
+    message: str
+    requested_at: datetime
+    status: str
+    claimed_by: str | None
+    claimed_at: datetime | None

@@ -1,6 +1,7 @@
-"""LLM adapter: an OpenAI-compatible client (vLLM in production), the embedded llama.cpp server."""
+"""LLM adapter: OpenAI-compatible client (vLLM in production), embedded llama.cpp server, models."""
 
 from services.llm.breaker import BreakerState, CircuitBreaker
+from services.llm.catalog import CATALOG, DEFAULT_EMBEDDED_MODEL, EmbeddedModel, embedded_model
 from services.llm.chat_model import LlmChatModel, build_chat_model, redacted_messages
 from services.llm.client import ChatMessage, ChatResult, OpenAICompatibleClient
 from services.llm.dialects import (
@@ -19,18 +20,21 @@ from services.llm.errors import (
     LlmTimeoutError,
     LlmTransportError,
 )
-from services.llm.model import ModelNotAvailableError, embedded_model_path
+from services.llm.model import ModelChecksumError, ModelNotAvailableError, embedded_model_path
 from services.llm.retry import RetryPolicy, parse_retry_after
 from services.llm.sync import SyncLlmClient
 from services.llm.usage import TokenUsage, UsageLedger, UsageTotals
 
 __all__ = [
+    "CATALOG",
+    "DEFAULT_EMBEDDED_MODEL",
     "BreakerOpenError",
     "BreakerState",
     "ChatMessage",
     "ChatResult",
     "CircuitBreaker",
     "EmbeddedLlmServer",
+    "EmbeddedModel",
     "EmbeddedServerError",
     "LlmBadResponseError",
     "LlmChatModel",
@@ -38,6 +42,7 @@ __all__ = [
     "LlmHttpError",
     "LlmTimeoutError",
     "LlmTransportError",
+    "ModelChecksumError",
     "ModelNotAvailableError",
     "OpenAICompatibleClient",
     "RetryPolicy",
@@ -46,6 +51,7 @@ __all__ = [
     "UsageLedger",
     "UsageTotals",
     "build_chat_model",
+    "embedded_model",
     "embedded_model_path",
     "llm_endpoint",
     "parse_retry_after",

@@ -14,7 +14,7 @@ import httpx
 
 from services.config.settings import LlmDialect, LlmSettings
 from services.llm.breaker import BreakerState, CircuitBreaker
-from services.llm.dialects import stream_fields, structured_output_fields
+from services.llm.dialects import sampling_fields, stream_fields, structured_output_fields
 from services.llm.errors import (
     BreakerOpenError,
     LlmBadResponseError,
@@ -216,7 +216,8 @@ class OpenAICompatibleClient:
             await response.aclose()
             self._slots.release()
         self.breaker.record_success()
-        # llama-cpp-python sends no usage on streams: one delta per token, prompt unknown.
+        # Our embedded server ends its streams with usage; a bare llama-cpp-python server
+        # sends none: then about one delta per token (estimated), prompt unknown.
         usage = usage or TokenUsage(completion_tokens=len(pieces), exact=False)
         return "".join(pieces), finish_reason, usage, attempts
 
@@ -266,7 +267,7 @@ class OpenAICompatibleClient:
         finally:
             await response.aclose()
             self._slots.release()
-            # Without a usage chunk (llama-cpp-python never sends one) count the deltas.
+            # Without a usage chunk (a bare llama-cpp-python server) count the deltas.
             usage = usage or TokenUsage(completion_tokens=deltas, exact=False)
             self.ledger.record(call_id=call_id, node=node, usage=usage)
 
@@ -278,6 +279,7 @@ class OpenAICompatibleClient:
             "messages": [dict(m) for m in messages],
             "max_tokens": max_tokens,
             "temperature": temperature,
+            **sampling_fields(self.dialect, repeat_penalty=self._settings.repeat_penalty),
         }
 
     async def _with_retries(

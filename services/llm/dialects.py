@@ -6,12 +6,15 @@ r"""How each OpenAI-compatible server wants structured output and stream usage a
   removed in vLLM 0.12, so it is never sent. Streams report usage with
   `stream_options.include_usage`.
 - llama-cpp-python's server: `{"type": "json_object", "schema": ...}` turns the schema into
-  a GBNF grammar; it answers `json_schema` with a 500. Streams carry no usage. Its
+  a GBNF grammar; it answers `json_schema` with a 500. Its streams carry no usage (our
+  embedded server, services/llm/serve.py, adds it to the last chunk). It takes llama.cpp's
+  `repeat_penalty`, sent from the settings (1.1: small models loop without it). Its
   converter mistranslates `\d` in a `pattern` (`20\d{2}` became `"20\d20\d"`),
   llama.cpp rejects that grammar and the server process dies, so patterns are rewritten
   to `[0-9]` first. The grammar is checked against the whole vocabulary (262k tokens for
   Gemma 3) at every step: measured here, free-text string fields decode 3-4 times slower
   per token than unconstrained text, while enums, integers and booleans stay cheap.
+  Qwen2.5's vocabulary is 152k tokens; bench/llm_engine.py measures the grammar's cost.
   Sampling without the grammar first and validating afterwards does not pay off with the
   embedded 270M model: unconstrained, it echoes the system prompt instead of JSON
   (0 of 4 schemas valid, see bench/llm_routing.py), so every call would be paid twice.
@@ -32,6 +35,7 @@ from services.config.settings import LlmDialect
 __all__ = [
     "llama_cpp_schema",
     "reports_stream_usage",
+    "sampling_fields",
     "schema_name",
     "stream_fields",
     "strict_schema",
@@ -109,8 +113,24 @@ def _rewrite_patterns(node: Any) -> None:
             _rewrite_patterns(item)
 
 
+def sampling_fields(dialect: LlmDialect, *, repeat_penalty: float) -> dict[str, Any]:
+    """Request-body sampling fields beyond the OpenAI ones this server takes.
+
+    Only llama-cpp-python gets `repeat_penalty` (its own default is also 1.1, sent anyway
+    so the setting rules); vLLM's `repetition_penalty` works differently and a production
+    model is tuned without it, and OpenAI rejects unknown fields.
+    """
+    if dialect is LlmDialect.LLAMA_CPP and repeat_penalty:
+        return {"repeat_penalty": repeat_penalty}
+    return {}
+
+
 def reports_stream_usage(dialect: LlmDialect) -> bool:
-    """Whether the server can append a `usage` chunk to a stream."""
+    """Whether the server appends a `usage` chunk to a stream when asked (`stream_options`).
+
+    llama-cpp-python cannot be asked; our embedded server sends usage unasked, and the
+    client takes usage from whichever chunk carries it.
+    """
     return dialect is not LlmDialect.LLAMA_CPP
 
 

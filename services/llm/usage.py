@@ -15,9 +15,11 @@ __all__ = ["TokenUsage", "UsageLedger", "UsageTotals"]
 class TokenUsage:
     """Tokens of one completion.
 
-    `exact` is True when the numbers come from the server's `usage` object. A stream from
-    a server that cannot report usage on streams (llama-cpp-python) is counted from its
-    deltas instead: one content delta per generated token, prompt tokens unknown (0).
+    `exact` is True when the numbers come from the server's `usage` object: every reply of
+    vLLM, OpenAI and our embedded server (services/llm/serve.py adds usage to the last
+    chunk of its streams). A stream from a bare llama-cpp-python server carries none and is
+    estimated from its deltas: about one content delta per generated token (a Korean
+    syllable split over two tokens arrives as one delta), prompt tokens unknown (0).
     """
 
     prompt_tokens: int = 0

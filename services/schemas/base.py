@@ -7,6 +7,10 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from services.schemas.limits import MAX_ID_CHARS
+
+# The one version this build writes and reads; codec.decode dead-letters any other
+# (UnknownSchemaVersion) rather than reading it as this one.
 SCHEMA_VERSION = 1
 
 
@@ -30,8 +34,8 @@ class Envelope(Record):
     """Fields shared by every topic's messages."""
 
     schema_version: int = SCHEMA_VERSION
-    message_id: str = Field(default_factory=new_message_id, min_length=8, max_length=64)
-    call_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
+    message_id: str = Field(default_factory=new_message_id, min_length=8, max_length=MAX_ID_CHARS)
+    call_id: str = Field(min_length=1, max_length=MAX_ID_CHARS, pattern=r"^[A-Za-z0-9._:-]+$")
     occurred_at: datetime = Field(default_factory=utc_now)
 
     @field_validator("occurred_at")

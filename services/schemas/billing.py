@@ -7,10 +7,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import Field
 
+from services.schemas import limits as L
 from services.schemas.base import Record
+
+_Id = Annotated[str, Field(min_length=1, max_length=L.MAX_ID_CHARS)]
+_Won = Annotated[int, Field(ge=-L.MAX_AMOUNT_KRW, le=L.MAX_AMOUNT_KRW)]
+_Fee = Annotated[int, Field(ge=0, le=L.MAX_AMOUNT_KRW)]
 
 
 class ChargeKind(StrEnum):
@@ -40,67 +46,67 @@ class UsageKind(StrEnum):
 class PlanRecord(Record):
     """A rate plan."""
 
-    plan_id: str
-    name: str
-    monthly_fee_krw: int = Field(ge=0)
-    data_mb: int | None = Field(description="None = unlimited")
-    voice_min: int | None = Field(description="None = unlimited")
-    overage_krw_per_mb: int = Field(ge=0)
+    plan_id: _Id
+    name: str = Field(max_length=200)
+    monthly_fee_krw: _Fee
+    data_mb: int | None = Field(ge=0, le=10**9, description="None = unlimited")
+    voice_min: int | None = Field(ge=0, le=10**9, description="None = unlimited")
+    overage_krw_per_mb: _Fee
 
 
 class CustomerRecord(Record):
     """A subscriber, with the subscription facts the agent needs."""
 
-    customer_id: str
-    name: str
-    phone: str
-    plan_id: str
+    customer_id: _Id
+    name: str = Field(max_length=200)
+    phone: str = Field(max_length=40)
+    plan_id: _Id
     joined_on: date
     contract_end: date | None
-    monthly_discount_krw: int = Field(ge=0, default=0)
-    segment: str = "standard"
+    monthly_discount_krw: _Fee = 0
+    segment: str = Field(default="standard", max_length=40)
 
 
 class InvoiceLineRecord(Record):
     """One charge on an invoice."""
 
-    line_id: str
-    invoice_id: str
+    line_id: _Id
+    invoice_id: _Id
     kind: ChargeKind
-    description: str
-    amount_krw: int
-    service_code: str | None = None
+    description: str = Field(max_length=L.MAX_NOTE_CHARS)
+    amount_krw: _Won
+    service_code: str | None = Field(default=None, max_length=L.MAX_ID_CHARS)
     charged_on: date | None = None
 
 
 class InvoiceRecord(Record):
     """A monthly bill with its lines."""
 
-    invoice_id: str
-    customer_id: str
+    invoice_id: _Id
+    customer_id: _Id
     period: str = Field(pattern=r"^\d{4}-\d{2}$")
     issued_on: date
-    total_krw: int
-    lines: list[InvoiceLineRecord] = Field(default_factory=list)
+    total_krw: _Won
+    lines: list[InvoiceLineRecord] = Field(default_factory=list, max_length=1000)
 
 
 class UsageRecord(Record):
     """Metered usage in a billing period."""
 
-    usage_id: str
-    customer_id: str
+    usage_id: _Id
+    customer_id: _Id
     period: str = Field(pattern=r"^\d{4}-\d{2}$")
     kind: UsageKind
-    quantity: float = Field(ge=0)
-    country: str | None = None
+    quantity: float = Field(ge=0, le=1e12)
+    country: str | None = Field(default=None, max_length=8)
 
 
 class ConsentRecord(Record):
     """Whether the customer agreed to a value-added service."""
 
-    consent_id: str
-    customer_id: str
-    service_code: str
+    consent_id: _Id
+    customer_id: _Id
+    service_code: _Id
     granted: bool
     recorded_at: datetime
 
@@ -108,11 +114,11 @@ class ConsentRecord(Record):
 class PaymentRecord(Record):
     """A payment received against an invoice."""
 
-    payment_id: str
-    invoice_id: str
-    amount_krw: int
+    payment_id: _Id
+    invoice_id: _Id
+    amount_krw: _Won
     paid_on: date
-    method: str
+    method: str = Field(max_length=40)
 
 
 class AnomalyKind(StrEnum):

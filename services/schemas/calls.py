@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from services.schemas import limits as L
 from services.schemas.base import Envelope, Record
 
 
@@ -44,10 +45,12 @@ class AudioChunk(Envelope):
     """A slice of one channel's PCM16 mono audio; travels as binary, not base64."""
 
     kind: Literal["audio"] = "audio"
-    seq: int = Field(ge=0, description="chunk order within (call_id, channel)")
+    seq: int = Field(ge=0, le=L.MAX_AUDIO_SEQ, description="chunk order within (call_id, channel)")
     channel: Speaker
-    sample_rate: int = Field(ge=8000, le=48000)
-    pcm: bytes = Field(max_length=4_000_000, description="little-endian signed 16-bit mono")
+    sample_rate: int = Field(ge=L.MIN_SAMPLE_RATE, le=L.MAX_SAMPLE_RATE)
+    pcm: bytes = Field(
+        max_length=L.MAX_AUDIO_PCM_BYTES, description="little-endian signed 16-bit mono"
+    )
     last: bool = False
 
 
@@ -58,7 +61,7 @@ class CallStarted(Envelope):
     """A call began; the agent graph loads the customer."""
 
     kind: Literal["call_started"] = "call_started"
-    customer_id: str = Field(min_length=1, max_length=64)
+    customer_id: str = Field(min_length=1, max_length=L.MAX_ID_CHARS)
     source: Literal["voice", "chat"] = "voice"
 
 
@@ -66,11 +69,11 @@ class Utterance(Envelope):
     """One redacted utterance; `seq` orders a call's utterances across both speakers."""
 
     kind: Literal["utterance"] = "utterance"
-    seq: int = Field(ge=0)
+    seq: int = Field(ge=0, le=L.MAX_UTTERANCE_SEQ)
     speaker: Speaker
-    text: str = Field(max_length=4000, description="PII already redacted")
-    start_ms: int = Field(ge=0)
-    end_ms: int = Field(ge=0)
+    text: str = Field(max_length=L.MAX_TEXT_CHARS, description="PII already redacted")
+    start_ms: int = Field(ge=0, le=L.MAX_CALL_MS)
+    end_ms: int = Field(ge=0, le=L.MAX_CALL_MS)
     confidence: float = Field(ge=0.0, le=1.0)
     source: Literal["asr", "text"] = "text"
 
@@ -79,17 +82,19 @@ class CallEnded(Envelope):
     """A call ended; `utterances` is how many utterances the call produced in all."""
 
     kind: Literal["call_ended"] = "call_ended"
-    utterances: int = Field(ge=0, description="the agent waits for seq 0..utterances-1")
-    reason: str = "hangup"
+    utterances: int = Field(
+        ge=0, le=L.MAX_UTTERANCES_PER_CALL, description="the agent waits for seq 0..utterances-1"
+    )
+    reason: str = Field(default="hangup", min_length=1, max_length=L.MAX_LABEL_CHARS)
 
 
 class ApprovalDecided(Envelope):
     """A supervisor decided a pending credit; routed by call_id to the worker owning the call."""
 
     kind: Literal["approval_decided"] = "approval_decided"
-    approval_id: str = Field(min_length=1, max_length=64)
+    approval_id: str = Field(min_length=1, max_length=L.MAX_ID_CHARS)
     approved: bool
-    decided_by: str = Field(min_length=1, max_length=120)
+    decided_by: str = Field(min_length=1, max_length=L.MAX_NAME_CHARS)
 
 
 TranscriptEvent = Annotated[
@@ -99,6 +104,8 @@ TranscriptEvent = Annotated[
 
 # --- calls.insights.v1 -------------------------------------------------------------
 
+_Note = Annotated[str, Field(max_length=L.MAX_NOTE_CHARS)]
+
 
 class IntentTier(StrEnum):
     """Which classifier made the call."""
@@ -107,12 +114,25 @@ class IntentTier(StrEnum):
     LLM = "llm"
 
 
+class RevisionSource(StrEnum):
+    """Who wrote a revision of an insight or summary: the rules (first) or the model (later)."""
+
+    RULES = "rules"
+    MODEL = "model"
+    # Older names of the same two values, kept for readers of summaries.
+    TEMPLATE = "rules"
+    LLM = "model"
+
+
+SummarySource = RevisionSource
+
+
 class ChurnSignal(Record):
     """One piece of churn evidence with the words it rests on."""
 
-    name: str
-    weight: float
-    evidence: str = Field(default="", max_length=400)
+    name: str = Field(min_length=1, max_length=L.MAX_LABEL_CHARS)
+    weight: float = Field(ge=-L.MAX_CHURN_WEIGHT, le=L.MAX_CHURN_WEIGHT)
+    evidence: str = Field(default="", max_length=L.MAX_EVIDENCE_CHARS)
 
 
 class DisputeOutcome(StrEnum):
@@ -129,57 +149,139 @@ class DisputeDecision(Record):
     """The deterministic policy's verdict on a claim; the LLM only words the explanation."""
 
     outcome: DisputeOutcome
-    rule: str = Field(description="policy rule that fired, e.g. duplicate_charge")
-    amount_krw: int = Field(ge=0)
-    invoice_id: str | None = None
-    invoice_line_ids: list[str] = Field(default_factory=list)
-    idempotency_key: str | None = None
-    approval_id: str | None = None
-    explanation: str = ""
+    rule: str = Field(
+        max_length=L.MAX_LABEL_CHARS, description="policy rule that fired, e.g. duplicate_charge"
+    )
+    amount_krw: int = Field(ge=0, le=L.MAX_AMOUNT_KRW)
+    invoice_id: str | None = Field(default=None, max_length=L.MAX_ID_CHARS)
+    invoice_line_ids: list[Annotated[str, Field(max_length=L.MAX_ID_CHARS)]] = Field(
+        default_factory=list, max_length=L.MAX_LIST_ITEMS
+    )
+    idempotency_key: str | None = Field(default=None, max_length=L.MAX_KEY_CHARS)
+    approval_id: str | None = Field(default=None, max_length=L.MAX_ID_CHARS)
+    explanation: str = Field(default="", max_length=L.MAX_TEXT_CHARS)
 
 
 class CallInsight(Envelope):
     """What the agent graph concluded after one utterance."""
 
     kind: Literal["insight"] = "insight"
-    utterance_seq: int = Field(ge=0)
+    utterance_seq: int = Field(ge=0, le=L.MAX_UTTERANCE_SEQ)
     intent: Intent
     intent_confidence: float = Field(ge=0.0, le=1.0)
     intent_tier: IntentTier
     churn_score: float = Field(ge=0.0, le=1.0)
     churn_flag: bool
-    churn_signals: list[ChurnSignal] = Field(default_factory=list)
+    churn_signals: list[ChurnSignal] = Field(default_factory=list, max_length=L.MAX_LIST_ITEMS)
     dispute: DisputeDecision | None = None
-    actions: list[str] = Field(default_factory=list)
-    assist: list[str] = Field(default_factory=list, description="suggestions for the human agent")
-    fallbacks: list[str] = Field(
-        default_factory=list, description="why a model output was not used"
+    actions: list[_Note] = Field(default_factory=list, max_length=L.MAX_LIST_ITEMS)
+    assist: list[_Note] = Field(
+        default_factory=list,
+        max_length=L.MAX_LIST_ITEMS,
+        description="suggestions for the human agent",
+    )
+    fallbacks: list[_Note] = Field(
+        default_factory=list,
+        max_length=L.MAX_LIST_ITEMS,
+        description="why a model output was not used",
+    )
+    revision: int = Field(
+        default=0, ge=0, le=1000, description="0 = the rules' insight; later = model rewordings"
+    )
+    source: RevisionSource = RevisionSource.RULES
+    model_tokens: int = Field(
+        default=0, ge=0, le=10_000_000, description="prompt + completion tokens of this revision"
     )
 
 
 # --- calls.summaries.v1 ------------------------------------------------------------
 
+_ISO_DAY = r"\d{4}-\d{2}-\d{2}"
 
-class SummarySource(StrEnum):
-    """Who wrote the summary."""
 
-    LLM = "llm"
-    TEMPLATE = "template"
+class SummarySection(Record):
+    """One topic of the call (an intent) and its short summary."""
+
+    topic: str = Field(min_length=1, max_length=L.MAX_LABEL_CHARS)
+    text: str = Field(min_length=1, max_length=L.MAX_NOTE_CHARS)
+
+
+class MentionedDate(Record):
+    """A date ("2026-12-08") or moment ("2026-12-08T15:30") said in the call, resolved."""
+
+    value: str = Field(pattern=rf"^{_ISO_DAY}(T\d{{2}}:\d{{2}})?$", max_length=16)
+    seq: int = Field(ge=0, le=L.MAX_UTTERANCE_SEQ)
+
+
+class MentionedAmount(Record):
+    """An amount of money said in the call, in won."""
+
+    krw: int = Field(ge=0, le=L.MAX_AMOUNT_KRW)
+    seq: int = Field(ge=0, le=L.MAX_UTTERANCE_SEQ)
+
+
+class MentionedIdentifier(Record):
+    """An identifier said in the call: its kind and masked form only, never the digits."""
+
+    kind: str = Field(max_length=L.MAX_LABEL_CHARS)
+    masked: str = Field(max_length=L.MAX_LABEL_CHARS)
+    seq: int = Field(ge=0, le=L.MAX_UTTERANCE_SEQ)
+
+
+class FollowUpAction(Record):
+    """A duty someone owes after the call; `text` is its Korean line."""
+
+    owner: Literal["customer", "agent", "company"]
+    action: str = Field(max_length=L.MAX_LABEL_CHARS)
+    due: str | None = Field(default=None, pattern=rf"^{_ISO_DAY}$")
+    text: str = Field(max_length=L.MAX_NOTE_CHARS)
+    seq: int = Field(ge=0, le=L.MAX_UTTERANCE_SEQ)
+
+
+class SummaryItems(Record):
+    """What the call mentioned, extracted by code (agents.summary_items)."""
+
+    dates: list[MentionedDate] = Field(default_factory=list, max_length=L.MAX_LIST_ITEMS)
+    amounts: list[MentionedAmount] = Field(default_factory=list, max_length=L.MAX_LIST_ITEMS)
+    identifiers: list[MentionedIdentifier] = Field(
+        default_factory=list, max_length=L.MAX_LIST_ITEMS
+    )
+    actions: list[FollowUpAction] = Field(default_factory=list, max_length=L.MAX_LIST_ITEMS)
 
 
 class CallSummary(Envelope):
     """Structured Korean post-call summary; never contains PII."""
 
     kind: Literal["summary"] = "summary"
-    summary: str = Field(description="요약")
-    customer_request: str = Field(description="고객 요청")
-    resolution: str = Field(description="처리 결과")
-    follow_up: str = Field(description="후속 조치")
-    sentiment: str = Field(description="감정")
-    churn_risk: str = Field(description="이탈 위험")
-    intents: list[Intent] = Field(default_factory=list)
+    summary: str = Field(max_length=L.MAX_TEXT_CHARS, description="요약")
+    customer_request: str = Field(max_length=L.MAX_TEXT_CHARS, description="고객 요청")
+    resolution: str = Field(max_length=L.MAX_TEXT_CHARS, description="처리 결과")
+    follow_up: str = Field(max_length=L.MAX_TEXT_CHARS, description="후속 조치")
+    sentiment: str = Field(max_length=L.MAX_TEXT_CHARS, description="감정")
+    churn_risk: str = Field(max_length=L.MAX_TEXT_CHARS, description="이탈 위험")
+    intents: list[Intent] = Field(default_factory=list, max_length=L.MAX_LIST_ITEMS)
     churn_score: float = Field(ge=0.0, le=1.0)
     dispute: DisputeDecision | None = None
-    source: SummarySource
-    fallback_reason: str | None = None
-    utterances: int = Field(ge=0)
+    source: RevisionSource
+    fallback_reason: str | None = Field(default=None, max_length=L.MAX_NOTE_CHARS)
+    utterances: int = Field(ge=0, le=L.MAX_UTTERANCES_PER_CALL)
+    revision: int = Field(
+        default=0, ge=0, le=1000, description="0 = the rules' summary; later = model rewordings"
+    )
+    model_tokens: int = Field(
+        default=0, ge=0, le=10_000_000, description="prompt + completion tokens of this revision"
+    )
+    missing_utterances: list[Annotated[int, Field(ge=0, le=L.MAX_UTTERANCE_SEQ)]] = Field(
+        default_factory=list,
+        max_length=1000,
+        description="seqs that never arrived before the end-of-call grace ran out",
+    )
+    # The digest (issue 14); optional with empty defaults so older summaries still decode.
+    headline: str = Field(default="", max_length=L.MAX_NOTE_CHARS, description="한 줄 요약")
+    sections: list[SummarySection] = Field(
+        default_factory=list, max_length=L.MAX_LIST_ITEMS, description="주제별 요약"
+    )
+    tags: list[Annotated[str, Field(min_length=1, max_length=L.MAX_LABEL_CHARS)]] = Field(
+        default_factory=list, max_length=5, description="태그 (2-5개)"
+    )
+    items: SummaryItems = Field(default_factory=SummaryItems, description="언급된 항목")

@@ -12,6 +12,10 @@ class Topic(StrEnum):
     TRANSCRIPTS = "calls.transcripts.v1"
     INSIGHTS = "calls.insights.v1"
     SUMMARIES = "calls.summaries.v1"
+    MODEL_REQUESTS = "calls.model-requests.v1"
+    PHISHING_ALERTS = "calls.phishing-alerts.v1"
+    GUARDIAN_ALERTS = "calls.guardian-alerts.v1"
+    HANDOFFS = "calls.handoffs.v1"
 
     @property
     def dlq(self) -> str:

@@ -53,6 +53,7 @@ def test_small_demo_matches_ground_truth(tmp_path: Path) -> None:
         speed=0.0,
         arrival_s=3.0,
         timeout_s=240.0,
+        model_wait_s=60.0,  # model rewordings are extra: waited for, never required
     )
     assert not outcome.missing, f"calls without a summary: {outcome.missing}"
     by_id = {r.call_id: r for r in outcome.results}
@@ -73,6 +74,7 @@ def test_small_demo_matches_ground_truth(tmp_path: Path) -> None:
         summaries = db.execute(text("select count(*) from summaries")).scalar_one()
         credits = db.execute(text("select count(*) from credit_ledger")).scalar_one()
         utterances = db.execute(text("select text from utterances")).scalars().all()
+        revisions = db.execute(text("select revision, source from summaries")).all()
     engine.dispose()
     assert summaries == len(calls)
     expected_credits = sum(
@@ -84,3 +86,7 @@ def test_small_demo_matches_ground_truth(tmp_path: Path) -> None:
     assert credits == expected_credits
     assert utterances, "the sink stored no utterances"
     assert not any("010-" in u or "010 " in u for u in utterances), "a phone number was stored"
+    # Every call has its rules' summary (revision 0) or a model rewording of it (revision 1);
+    # the source always says which.
+    assert all((rev, src) in {(0, "rules"), (1, "model")} for rev, src in revisions), revisions
+    print(f"model-written summaries: {sum(src == 'model' for _, src in revisions)}/{len(calls)}")

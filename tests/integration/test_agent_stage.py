@@ -112,8 +112,14 @@ def test_call_survives_a_worker_restart(
         assert list(handler.handle(_in(ended, 4))) == []  # still waiting for 3 and 4
         decided = ApprovalDecided(call_id=CALL, approval_id=approval_id, approved=True,
                                   decided_by="supervisor-7")
-        assert list(handler.handle(_in(decided, 5))) == []
-        handler.handle(_in(decided, 5))  # a redelivered decision changes nothing
+        # The decision re-publishes the dispute's insight as a newer rules revision.
+        settled = list(handler.handle(_in(decided, 5)))
+        (restated,) = _only(settled, Topic.INSIGHTS)
+        assert isinstance(restated, CallInsight) and restated.dispute is not None
+        assert restated.dispute.outcome is DisputeOutcome.CREDIT_ISSUED
+        assert restated.revision == insight.revision + 2
+        # A redelivered decision changes nothing: the same messages, no second credit.
+        assert list(handler.handle(_in(decided, 5))) == settled
         churn = _only(list(handler.handle(_in(_utterance(3), 6))), Topic.INSIGHTS)[0]
         closing = list(handler.handle(_in(_utterance(4), 7)))
         assert handler.safe_offset(0) is None

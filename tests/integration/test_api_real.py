@@ -124,6 +124,16 @@ def test_ingestion_lands_redacted_on_the_transcripts_topic(
 def test_audio_lands_as_a_binary_frame(client: TestClient, kafka_bootstrap: str) -> None:
     call_id = _call_id()
     pcm = (b"\x01\x00\xff\x7f" * 1600)[:6400]  # 200 ms at 16 kHz
+    unstarted = client.post(
+        f"/v1/calls/{call_id}/audio?channel=customer&seq=0&sample_rate=16000",
+        content=pcm,
+        headers={**WRITER, "Content-Type": "application/octet-stream"},
+    )
+    assert unstarted.status_code == 404  # the real registry: no calls row yet
+    started = client.post(
+        "/v1/calls", json={"call_id": call_id, "customer_id": "C-0001"}, headers=WRITER
+    )
+    assert started.status_code == 202
     response = client.post(
         f"/v1/calls/{call_id}/audio?channel=customer&seq=0&sample_rate=16000",
         content=pcm,
@@ -223,6 +233,8 @@ def test_views_read_rows_written_through_the_database_layer(
         "churn_flag": True,
         "dispute_outcome": "credit_issued",
         "summary_headline": "소액결제 중복 청구 1,650원 환급",
+        "summary_revision": 0,
+        "summary_source": "rules",
     }
     flags = client.get("/v1/churn-flags", headers=READER).json()
     assert call_id in {f["call_id"] for f in flags}
@@ -260,13 +272,18 @@ def test_approval_is_decided_once_and_wakes_the_graph(
     queue = client.get("/v1/approvals", headers=SUPER).json()
     assert ticket.approval_id in {a["approval_id"] for a in queue}
 
-    decision = {"approve": True, "supervisor": "김팀장"}
+    decision = {"approve": True}
     first = client.post(f"/v1/approvals/{ticket.approval_id}", json=decision, headers=SUPER)
-    reverse = client.post(
-        f"/v1/approvals/{ticket.approval_id}",
-        json={"approve": False, "supervisor": "이과장"},
-        headers=SUPER,
+    retry = client.post(f"/v1/approvals/{ticket.approval_id}", json=decision, headers=SUPER)
+    # The same decision by a second, different supervisor is not a retry: 409.
+    second = client.post(
+        f"/v1/approvals/{ticket.approval_id}", json=decision, headers={"X-API-Key": "super2-key"}
     )
+    reverse = client.post(
+        f"/v1/approvals/{ticket.approval_id}", json={"approve": False}, headers=SUPER
+    )
+    assert retry.status_code == 200
+    assert second.status_code == 409, second.text
     assert first.status_code == 200, first.text
     assert first.json()["status"] == "approved"
     assert reverse.status_code == 409
@@ -278,7 +295,9 @@ def test_approval_is_decided_once_and_wakes_the_graph(
     assert ticket.approval_id not in {
         a["approval_id"] for a in client.get("/v1/approvals", headers=SUPER).json()
     }
-    (event,) = _messages(kafka_bootstrap, Topic.TRANSCRIPTS, call_id, 1)
+    events = _messages(kafka_bootstrap, Topic.TRANSCRIPTS, call_id, 2)
+    assert len(events) == 2  # the decision and its retry; none for the refused ones
+    event = events[0]
     assert isinstance(event, ApprovalDecided)
     assert (event.approval_id, event.approved, event.decided_by) == (
         ticket.approval_id,
@@ -296,8 +315,8 @@ def test_ready_and_the_assistant_runs_the_real_graph(client: TestClient) -> None
     assert ready.json()["assistant"] == "ready"
     response = client.post(
         f"/v1/chat/{uuid.uuid4().hex[:12]}/messages",
-        json={"customer_id": "C-0001", "text": "6월 소액결제가 두 번 청구됐어요"},
-        headers={"X-API-Key": "chat-key"},
+        json={"text": "6월 소액결제가 두 번 청구됐어요"},
+        headers={"X-API-Key": "it-c1-key"},
     )
     assert response.status_code == 200, response.text
     assert response.text.endswith("event: done\ndata: \n\n")

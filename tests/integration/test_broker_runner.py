@@ -6,7 +6,7 @@ import socket
 import time
 from collections import Counter
 from collections.abc import Collection, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -34,9 +34,16 @@ from services.schemas import (
     ChurnSignal,
     DisputeDecision,
     DisputeOutcome,
+    GuardianAlert,
+    HandoffReason,
+    HandoffRequested,
     Intent,
     IntentTier,
     Message,
+    ModelRequest,
+    ModelTask,
+    PhishingAlert,
+    PhishingEvidence,
     Speaker,
     SummarySource,
     Topic,
@@ -140,7 +147,7 @@ def _every_message(call_id: str) -> list[tuple[Topic, Message]]:
         invoice_id="INV-1", invoice_line_ids=["L1", "L2"], idempotency_key=f"{call_id}:INV-1",
         explanation="중복 청구된 11,000원을 환불해 드렸습니다.",
     )  # fmt: skip
-    return [
+    messages: list[tuple[Topic, Message]] = [
         (Topic.AUDIO, AudioChunk(call_id=call_id, occurred_at=NOW, seq=0,
                                  channel=Speaker.CUSTOMER, sample_rate=16000, pcm=pcm, last=True)),
         (Topic.TRANSCRIPTS, CallStarted(call_id=call_id, occurred_at=NOW, customer_id="C-001")),
@@ -161,6 +168,28 @@ def _every_message(call_id: str) -> list[tuple[Topic, Message]]:
                                       dispute=decision, source=SummarySource.TEMPLATE,
                                       utterances=1)),
     ]  # fmt: skip
+    summary = messages[-1][1]
+    assert isinstance(summary, CallSummary)
+    messages.append((Topic.MODEL_REQUESTS, ModelRequest(
+        call_id=call_id, occurred_at=NOW, task=ModelTask.SUMMARY, revision=1,
+        deadline_at=NOW + timedelta(minutes=3), summary=summary, transcript="고객: 두 번 나갔어요",
+        facts="처리 결과: 11,000원 환불")))
+    alert = PhishingAlert(
+        call_id=call_id, occurred_at=NOW, utterance_seq=0, customer_id="C-001", score=0.93,
+        threshold=0.8, advice="통화를 끊고 대표번호로 직접 확인해 주세요.",
+        evidence=[PhishingEvidence(signal="safe_account", utterance_seq=0, start=0, end=4,
+                                   text="안전계좌", weight=2.1)],
+    )  # fmt: skip
+    messages.append((Topic.PHISHING_ALERTS, alert))
+    messages.append((Topic.GUARDIAN_ALERTS, GuardianAlert(
+        call_id=call_id, occurred_at=NOW, alert_id=alert.message_id, customer_id="C-001",
+        guardian_id="G-001", utterance_seq=0, score=0.93,
+        message="가족분께서 보이스피싱 의심 통화를 받고 계십니다.")))
+    messages.append((Topic.HANDOFFS, HandoffRequested(
+        call_id=call_id, occurred_at=NOW, utterance_seq=1, customer_id="C-001", source="chat",
+        reason=HandoffReason.CUSTOMER_REQUEST, evidence="상담원 연결해 주세요",
+        message="상담원에게 연결해 드릴게요. 잠시만 기다려 주세요.")))
+    return messages
 
 
 def test_every_schema_type_round_trips_keyed_by_call_id(private_kafka_bootstrap: str) -> None:

@@ -61,10 +61,17 @@ def test_harness_reports_every_figure(intent_model: IntentClassifier, tmp_path: 
     assert report.handwritten["clean"].examples >= 150
     assert all(_unit(t.measured) for t in targets(report))
     assert _unit(report.pii["heldout"].recall)
+    held = {s.name: s for s in report.template_sets}
+    assert set(held) == {"sim-templates clean", "sim-templates asr_noise",
+                         "held-apart clean", "held-apart asr_noise"}
+    assert held["held-apart clean"].training_overlap == 0.0
+    assert held["sim-templates clean"].training_overlap == report.training_overlap
+    assert all(_unit(s.report.macro_f1) and s.report.examples > 0 for s in held.values())
 
     text = report_markdown(report)
     for heading in ("## Targets", "## Simulator calls through the graph", "## LLM tier",
-                    "## ASR output", "## PII redaction", "Confusion, hand-written clean"):
+                    "## ASR output", "## PII redaction", "Confusion, hand-written clean",
+                    "## Intents: simulator templates vs held-apart templates"):
         assert heading in text
     for label in ("intent macro-F1, utterances with a label", "dispute decision accuracy",
                   "credit error", "churn AUC", "churn precision / recall at flag threshold",
@@ -75,3 +82,4 @@ def test_harness_reports_every_figure(intent_model: IntentClassifier, tmp_path: 
     data = json.loads(json.dumps(report_json(report)))
     assert {t["name"] for t in data["targets"]} == {t.name for t in targets(report)}
     assert _unit(data["passes"][0]["report"]["churn"]["auc"])
+    assert data["template_sets"][2]["training_overlap"] == 0.0

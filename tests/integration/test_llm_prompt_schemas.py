@@ -5,17 +5,32 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel
 
-from agents.prompts.chat import CHAT_SYSTEM, ChatReply, chat_user
 from agents.prompts.claim import CLAIM_SYSTEM, ClaimExtraction, claim_user
-from agents.prompts.explanation import EXPLANATION_SYSTEM, Explanation, explanation_user
+from agents.prompts.explanation import (
+    EXPLANATION_MAX_TOKENS,
+    EXPLANATION_SYSTEM,
+    Explanation,
+    explanation_user,
+)
 from agents.prompts.intent import INTENT_SYSTEM_PROMPT, IntentChoice, intent_user
-from agents.prompts.summary import SUMMARY_SYSTEM, SummaryDraft, summary_user
+from agents.prompts.summary import (
+    SUMMARY_MAX_TOKENS,
+    SUMMARY_SYSTEM,
+    SummaryDraft,
+    summary_user,
+)
 from services.config import LlmSettings
 from services.llm import OpenAICompatibleClient, SyncLlmClient
 from services.llm.chat_model import LlmChatModel
 from services.schemas import Intent
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+# The graph's own token caps: the reply must fit in what production allows it.
+MAX_TOKENS = {
+    "classify_intent": 32, "extract_claim": 64, "explain": EXPLANATION_MAX_TOKENS,
+    "summarize": SUMMARY_MAX_TOKENS,
+}
 
 PROMPTS: list[tuple[str, str, str, type[BaseModel]]] = [
     (
@@ -58,15 +73,6 @@ PROMPTS: list[tuple[str, str, str, type[BaseModel]]] = [
         ),
         SummaryDraft,
     ),
-    (
-        "answer",
-        CHAT_SYSTEM,
-        chat_user(
-            question="데이터 쉐어링은 어떻게 신청하나요?",
-            passages=["데이터 쉐어링은 앱의 부가서비스 메뉴에서 신청할 수 있습니다."],
-        ),
-        ChatReply,
-    ),
 ]
 
 
@@ -78,8 +84,16 @@ def test_prompt_schema_round_trips(
     settings = llm_settings.model_copy(update={"timeout_s": 240.0})
     model = LlmChatModel(settings, SyncLlmClient(OpenAICompatibleClient(settings)))
     try:
-        reply = model.structured(node=node, system=system, user=user, schema=schema, max_tokens=400)
+        reply = model.structured(
+            node=node, system=system, user=user, schema=schema, max_tokens=MAX_TOKENS[node]
+        )
     finally:
         model.close()
     assert isinstance(reply.value, schema)
-    assert reply.completion_tokens > 0
+    assert reply.completion_tokens > 0 and reply.prompt_tokens > 50  # exact, from the stream
+    # An instruct model follows the prompt, not just the grammar (greedy decoding).
+    if isinstance(reply.value, IntentChoice):
+        assert reply.value.intent in {Intent.BILLING_DISPUTE, Intent.BILLING_INQUIRY}
+    if isinstance(reply.value, ClaimExtraction):
+        claim = reply.value
+        assert claim.charge_kind == "roaming" or claim.anomaly == "roaming_without_usage"

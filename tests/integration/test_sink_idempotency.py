@@ -226,6 +226,55 @@ def test_poison_and_foreign_messages(
     with session_factory() as session:
         assert session.scalars(select(ProcessedMessage)).all() == []  # rolled back, not marked
     assert sink.stats.ignored == 1
-    assert sink.sources == (Topic.TRANSCRIPTS, Topic.INSIGHTS, Topic.SUMMARIES)
+    assert sink.sources == (Topic.TRANSCRIPTS, Topic.INSIGHTS, Topic.SUMMARIES, Topic.HANDOFFS)
     assert sink.tick(0.0) == [] and sink.safe_offset(0) is None
     sink.revoke({0, 1})
+
+
+def test_summary_revisions_a_late_model_one_never_overwrites_a_newer_one(
+    sink: SinkHandler, session_factory: sessionmaker[Session]
+) -> None:
+    from services.schemas import RevisionSource
+
+    messages = call_messages("call-r")
+    deliver(sink, messages)
+    rules = messages[-1]
+    assert isinstance(rules, CallSummary) and rules.revision == 0
+    store = SqlCallStore(session_factory)
+    model = rules.model_copy(update={
+        "message_id": uuid.uuid4().hex, "occurred_at": T0 + timedelta(minutes=1),
+        "summary": "고객이 중복 청구를 문의하셨습니다.", "source": RevisionSource.MODEL,
+        "revision": 1, "model_tokens": 420})
+    deliver(sink, [model])
+    view = store.call_view(call_id="call-r")
+    assert view is not None and view.summary == model
+    assert (view.summary.revision, view.summary.source) == (1, RevisionSource.MODEL)
+    after = snapshot(session_factory)
+    # The rules' summary redelivered (even re-sent later under a new id) does not undo it ...
+    deliver(sink, [rules, rules.model_copy(update={"message_id": uuid.uuid4().hex,
+                                                   "occurred_at": T0 + timedelta(minutes=9)})])
+    # ... nor does the same model answer again.
+    deliver(sink, [model])
+    assert snapshot(session_factory) == after
+    # A newer revision (e.g. after an approval) wins; the late revision 1 then loses.
+    newer = rules.model_copy(update={"message_id": uuid.uuid4().hex, "revision": 2,
+                                     "occurred_at": T0 + timedelta(minutes=2)})
+    deliver(sink, [newer, model.model_copy(update={"message_id": uuid.uuid4().hex})])
+    view = store.call_view(call_id="call-r")
+    assert view is not None and view.summary == newer
+
+
+def test_insight_revisions_carry_their_source_into_the_call_view(
+    sink: SinkHandler, session_factory: sessionmaker[Session]
+) -> None:
+    from services.schemas import RevisionSource
+
+    messages = call_messages("call-i")
+    deliver(sink, messages)
+    rules = next(m for m in messages if isinstance(m, CallInsight) and m.utterance_seq == 0)
+    model = rules.model_copy(update={
+        "message_id": uuid.uuid4().hex, "occurred_at": T0 + timedelta(minutes=1),
+        "source": RevisionSource.MODEL, "revision": 1, "model_tokens": 77})
+    deliver(sink, [model, rules])
+    view = SqlCallStore(session_factory).call_view(call_id="call-i")
+    assert view is not None and view.insights[0] == model

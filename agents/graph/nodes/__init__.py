@@ -12,8 +12,10 @@ from agents.graph.nodes.approval import (
 from agents.graph.nodes.churn import assess_churn
 from agents.graph.nodes.dispute import decide, extract_claim, investigate, policy_claim
 from agents.graph.nodes.emit import decision_of, emit, message_id_for
-from agents.graph.nodes.ingest import normalize_text, redact_pii, skip_duplicate
+from agents.graph.nodes.handoff import hand_off
+from agents.graph.nodes.ingest import next_turn, normalize_text, redact_pii, skip_duplicate
 from agents.graph.nodes.intent import classify_intent, route_intent, route_speaker
+from agents.graph.nodes.phishing import screen_phishing
 from agents.graph.nodes.start import UNKNOWN_CUSTOMER, start_call
 from agents.graph.nodes.summarize import summarize
 
@@ -29,6 +31,7 @@ __all__ = [
     "draft_explanation",
     "emit",
     "explain",
+    "hand_off",
     "extract_claim",
     "investigate",
     "message_id_for",
@@ -40,7 +43,9 @@ __all__ = [
     "route_after_settle",
     "route_intent",
     "route_speaker",
+    "screen_phishing",
     "settle_approval",
+    "next_turn",
     "skip_duplicate",
     "start_call",
     "summarize",

@@ -14,12 +14,11 @@ from langgraph.types import interrupt
 
 from agents.graph.context import AgentContext
 from agents.graph.nodes._common import tools_for
+from agents.graph.settlement import SETTLED_STATUSES, settled_dispute
 from agents.graph.state import ApprovalWait, CallState, DisputeState
 from agents.policies.disputes import approval_key
 from agents.tools import ToolChannel, ToolPolicyViolation
 from services.schemas import DisputeOutcome
-
-_SETTLED = {"consumed": DisputeOutcome.CREDIT_ISSUED, "rejected": DisputeOutcome.REJECTED}
 
 
 def await_approval(state: CallState, runtime: Runtime[AgentContext]) -> CallState:
@@ -82,8 +81,8 @@ def sync_approvals(state: CallState, runtime: Runtime[AgentContext]) -> CallStat
         if dispute["outcome"] != DisputeOutcome.PENDING_APPROVAL or not dispute["approval_id"]:
             continue
         ticket = runtime.context.approvals.get(dispute["approval_id"])
-        if ticket is not None and ticket.status in _SETTLED:
-            updated.append({**dispute, "outcome": _SETTLED[ticket.status].value})
+        if ticket is not None and ticket.status in SETTLED_STATUSES:
+            updated.append(settled_dispute(dispute, SETTLED_STATUSES[ticket.status]))
     return {"disputes": updated} if updated else {}
 
 

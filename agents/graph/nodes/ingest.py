@@ -40,4 +40,13 @@ def normalize_text(state: CallState) -> CallState:
 
 def skip_duplicate(state: CallState) -> CallState:
     """A redelivered utterance: change nothing but say so (its insight is re-emitted)."""
-    return {"duplicate": True}
+    if state.get("queue") is None:
+        return {"duplicate": True}
+    seq = int(state.get("event", {}).get("seq", -1))  # a run over several turns: note which
+    return {"duplicate": True, "batch_duplicates": [*state.get("batch_duplicates", []), seq]}
+
+
+def next_turn(state: CallState) -> CallState:
+    """Take the next queued turn of a run over several turns as the event."""
+    queue = list(state.get("queue") or [])
+    return {"event": queue[0], "queue": queue[1:]}

@@ -16,6 +16,7 @@ from agents.prompts.summary import (
     summary_user,
 )
 from agents.summary import distinct_intents, template_summary
+from agents.summary_digest import call_day, digest_payload
 from services.schemas import CallSummary, DisputeOutcome, SummarySource
 
 _SENTIMENT = {"positive": "긍정적입니다.", "neutral": "중립적입니다.", "negative": "부정적입니다."}
@@ -29,7 +30,8 @@ def summarize(state: CallState, runtime: Runtime[AgentContext]) -> CallState:
     """Summarize the call; the facts come from state, the LLM only words them."""
     context, call_id = runtime.context, state.get("call_id", "")
     threshold = context.settings.churn_flag_threshold
-    template = template_summary(state, flag_threshold=threshold)
+    now = context.clock.now()
+    template = template_summary(state, flag_threshold=threshold, call_date=call_day(now))
     transcript = "\n".join(f"고객: {u['text']}" for u in state.get("utterances", [])
                            if u["speaker"] == "customer")[-_MAX_TRANSCRIPT_CHARS:]
     facts = f"처리 결과: {template.resolution}\n후속 조치: {template.follow_up}"
@@ -44,7 +46,7 @@ def summarize(state: CallState, runtime: Runtime[AgentContext]) -> CallState:
     event = state.get("event", {})
     summary = CallSummary(
         message_id=message_id_for(call_id, "summary"), call_id=call_id,
-        occurred_at=context.clock.now(),
+        occurred_at=now,
         summary=draft.summary if draft else template.summary,
         customer_request=draft.customer_request if draft else template.customer_request,
         # Resolution and follow-up are facts: always the policy's, never the model's.
@@ -56,6 +58,7 @@ def summarize(state: CallState, runtime: Runtime[AgentContext]) -> CallState:
         source=SummarySource.LLM if draft else SummarySource.TEMPLATE,
         fallback_reason=reason,
         utterances=int(event.get("utterances", len(state.get("processed_seqs", [])))),
+        **digest_payload(template.digest),
     )
     return {"summary": summary.model_dump(mode="json")}
 

@@ -1,5 +1,6 @@
 """SQLAlchemy 2.0 typed models; money is whole won, timestamps are UTC."""
 
+from services.db.models.access import AccessLogRow, ApiKeyRow
 from services.db.models.base import NAMING_CONVENTION, Base, JsonType, UtcDateTime
 from services.db.models.billing import (
     Consent,
@@ -19,11 +20,15 @@ from services.db.models.calls import (
     SummaryRow,
     UtteranceRow,
 )
+from services.db.models.handoffs import HANDOFF_STATUSES, HandoffRow
 from services.db.models.money import APPROVAL_STATUSES, Approval, Credit
 from services.db.models.ops import AuditEntry, ProcessedMessage
 
 __all__ = [
     "APPROVAL_STATUSES",
+    "HANDOFF_STATUSES",
+    "AccessLogRow",
+    "ApiKeyRow",
     "NAMING_CONVENTION",
     "Approval",
     "AuditEntry",
@@ -34,6 +39,7 @@ __all__ = [
     "Credit",
     "Customer",
     "Dispute",
+    "HandoffRow",
     "InsightRow",
     "Invoice",
     "InvoiceLine",

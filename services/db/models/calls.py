@@ -70,6 +70,9 @@ class InsightRow(Base):
     actions: Mapped[list[str]] = mapped_column(JsonType)
     assist: Mapped[list[str]] = mapped_column(JsonType)
     fallbacks: Mapped[list[str]] = mapped_column(JsonType)
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
+    source: Mapped[str] = mapped_column(String(16), default="rules", server_default="rules")
+    model_tokens: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class SummaryRow(Base):
@@ -87,6 +90,7 @@ class SummaryRow(Base):
     summary: Mapped[str] = mapped_column(Text)
     churn_score: Mapped[float]
     source: Mapped[str] = mapped_column(String(16))
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class Dispute(Base):

@@ -1,8 +1,8 @@
-"""Money-moving tables: the credit ledger and the supervisor approvals that gate it."""
+"""Money-moving tables: the credit ledger, its running totals, and the approvals that gate it."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -53,3 +53,43 @@ class Credit(Base):
     call_id: Mapped[str] = mapped_column(String(64), index=True)
     approval_id: Mapped[str | None] = mapped_column(ForeignKey("approvals.approval_id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CreditCallTotal(Base):
+    """Running total of the credits issued in one call: the row the per-call cap locks.
+
+    Changed only together with the credit it counts (same transaction), by a conditional
+    `UPDATE ... SET total_krw = total_krw + :amount WHERE total_krw + :amount <= :cap`.
+    """
+
+    __tablename__ = "credit_call_totals"
+    __table_args__ = (
+        CheckConstraint("total_krw >= 0", name="total_non_negative"),
+        CheckConstraint("credits >= 0", name="credits_non_negative"),
+    )
+
+    call_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    total_krw: Mapped[int]
+    credits: Mapped[int]
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CreditDayTotal(Base):
+    """Running total of one customer's credits on one business day (Asia/Seoul, UTC+9).
+
+    The row the daily cap locks; kept like CreditCallTotal.
+    """
+
+    __tablename__ = "credit_day_totals"
+    __table_args__ = (
+        CheckConstraint("total_krw >= 0", name="total_non_negative"),
+        CheckConstraint("credits >= 0", name="credits_non_negative"),
+    )
+
+    customer_id: Mapped[str] = mapped_column(
+        ForeignKey("customers.customer_id"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(primary_key=True)
+    total_krw: Mapped[int]
+    credits: Mapped[int]
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

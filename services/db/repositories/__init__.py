@@ -13,6 +13,7 @@ from services.db.repositories.call_writes import (
     record_summary,
     record_utterance,
 )
+from services.db.repositories.handoffs import SqlHandoffQueue, record_handoff
 from services.db.repositories.ledger import SqlCreditLedger
 
 __all__ = [
@@ -22,9 +23,11 @@ __all__ = [
     "SqlBillingRepository",
     "SqlCallStore",
     "SqlCreditLedger",
+    "SqlHandoffQueue",
     "mark_processed",
     "record_call_ended",
     "record_call_started",
+    "record_handoff",
     "record_insight",
     "record_summary",
     "record_utterance",

@@ -29,6 +29,7 @@ from services.schemas import (
     InvoiceLineRecord,
     InvoiceRecord,
     PlanRecord,
+    RevisionSource,
     Speaker,
     UsageKind,
     UsageRecord,
@@ -147,6 +148,9 @@ def insight_message(row: InsightRow) -> CallInsight:
         actions=list(row.actions),
         assist=list(row.assist),
         fallbacks=list(row.fallbacks),
+        revision=row.revision,
+        source=RevisionSource(row.source),
+        model_tokens=row.model_tokens,
     )
 
 

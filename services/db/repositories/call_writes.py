@@ -1,8 +1,10 @@
 """Idempotent writes of the call pipeline's facts, inside a caller's transaction.
 
 Each function returns True when it changed something. Exact redeliveries change nothing
-(unique keys); a newer revision of an insight or summary (later `occurred_at`, e.g. after
-an approval resumed the graph) replaces the older one, and an older one never wins.
+(unique keys); a newer revision of an insight or summary replaces the older one and an
+older one never wins: revisions order by (revision number, `occurred_at`), so a model's
+rewording (a higher number) that arrives late never undoes a newer one, and within one
+number the later event wins (e.g. after an approval resumed the graph).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, update
+from sqlalchemy import ColumnElement, Table, and_, or_, update
 from sqlalchemy.orm import Session
 
 from services.db._sql import (
@@ -106,7 +108,7 @@ def record_insight(session: Session, *, insight: CallInsight) -> bool:
         values,
         conflict=["call_id", "utterance_seq"],
         update=columns,
-        when=_newer("occurred_at"),
+        when=_newer_revision,
     )
     if not changed:
         return False
@@ -137,6 +139,7 @@ def record_summary(session: Session, *, summary: CallSummary) -> bool:
         "summary": summary.summary,
         "churn_score": summary.churn_score,
         "source": summary.source.value,
+        "revision": summary.revision,
     }
     return upsert_where(
         session,
@@ -144,7 +147,7 @@ def record_summary(session: Session, *, summary: CallSummary) -> bool:
         values,
         conflict=["call_id"],
         update=[name for name in values if name != "call_id"],
-        when=_newer("occurred_at"),
+        when=_newer_revision,
     )
 
 
@@ -163,6 +166,14 @@ def _newer(column: str) -> Condition:
         return table.c[column] < new[column]
 
     return condition
+
+
+def _newer_revision(table: Table, new: Excluded) -> ColumnElement[bool]:
+    old_revision, new_revision = table.c["revision"], new["revision"]
+    return or_(
+        old_revision < new_revision,
+        and_(old_revision == new_revision, table.c["occurred_at"] < new["occurred_at"]),
+    )
 
 
 def _record_churn_flag(session: Session, *, insight: CallInsight) -> None:

@@ -9,7 +9,13 @@ from typing import Any
 
 from agents.graph import AgentContext
 from agents.intents import IntentPrediction
-from agents.ports import ApprovalTicket, CreditReceipt, ModelReply, ModelUnavailable
+from agents.ports import (
+    ApprovalTicket,
+    CreditCapExceeded,
+    CreditReceipt,
+    ModelReply,
+    ModelUnavailable,
+)
 from services.config.settings import AgentSettings
 from services.schemas import (
     BillingWorld,
@@ -63,10 +69,17 @@ class FakeLedger:
 
     def issue_credit(self, *, idempotency_key: str, customer_id: str, invoice_id: str | None,
                      amount_krw: int, reason: str, call_id: str,
-                     approval_id: str | None = None) -> CreditReceipt:
+                     approval_id: str | None = None, per_call_cap_krw: int | None = None,
+                     per_day_cap_krw: int | None = None) -> CreditReceipt:
         self.calls += 1
         if idempotency_key in self.credits:
             return self.credits[idempotency_key].model_copy(update={"created": False})
+        # The daily cap as the SQL ledger applies it (one "day" here: every credit); the
+        # per-call cap is left to Tools' own check, so unit tests can reuse one call id.
+        if per_day_cap_krw is not None and (
+                self.credited_today(customer_id, day=date.min) + amount_krw > per_day_cap_krw):
+            raise CreditCapExceeded("daily", total_krw=self.credited_today(
+                customer_id, day=date.min), amount_krw=amount_krw, cap_krw=per_day_cap_krw)
         receipt = CreditReceipt(credit_id=f"cr-{len(self.credits) + 1}",
                                 idempotency_key=idempotency_key, customer_id=customer_id,
                                 amount_krw=amount_krw, created=True)

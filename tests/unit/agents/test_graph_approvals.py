@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from langgraph.checkpoint.memory import InMemorySaver
 
-from agents.graph import approval_thread_id, build_graph, call_state, resume_approval
+from agents.graph import (
+    approval_thread_id,
+    build_graph,
+    call_state,
+    resume_approval,
+    settle_call,
+)
 from services.schemas import DisputeOutcome
 from tests.unit.agents.fakes import CallDriver, Ports, ports, world
 
@@ -101,3 +107,80 @@ def test_unclear_evidence_goes_to_approval_even_when_small() -> None:
     _, _, _, turn = _pending(fakes)
     assert turn.insight.dispute.outcome is DisputeOutcome.PENDING_APPROVAL
     assert fakes.ledger.credits == {}
+
+
+def _ended_pending(fakes: Ports):  # type: ignore[no-untyped-def]
+    graph, context, call, turn = _pending(fakes)
+    summary = call.end()
+    assert summary.dispute.outcome is DisputeOutcome.PENDING_APPROVAL
+    return graph, context, turn, summary
+
+
+def test_an_approval_settled_after_the_end_restates_insight_and_summary() -> None:
+    fakes = ports(world("roaming_without_usage", roaming_krw=55_000))
+    graph, context, turn, before = _ended_pending(fakes)
+    fakes.approvals.decide(turn.approval_id, approved=True)
+    wait = resume_approval(graph, context, call_id="call-1", approval_id=turn.approval_id)
+    assert wait is not None
+    views = settle_call(graph, context, call_id="call-1", wait=wait)
+    assert views is not None and views.outcome is DisputeOutcome.CREDIT_ISSUED
+    (credit,) = fakes.ledger.credits.values()
+    insight, summary = views.insight, views.summary
+    assert insight is not None and summary is not None
+    # The insight of the disputed utterance, a newer rules revision past the model's slot.
+    assert insight.utterance_seq == turn.insight.utterance_seq
+    assert insight.revision == turn.insight.revision + 2 and insight.source.value == "rules"
+    assert insight.message_id != turn.insight.message_id
+    assert insight.dispute.outcome is DisputeOutcome.CREDIT_ISSUED
+    assert insight.dispute.amount_krw == credit.amount_krw
+    assert f"{credit.amount_krw:,}원" in insight.dispute.explanation
+    assert "승인을 기다" not in insight.model_dump_json()
+    assert summary.revision == before.revision + 2 and summary.message_id != before.message_id
+    assert summary.dispute.outcome is DisputeOutcome.CREDIT_ISSUED
+    assert f"{credit.amount_krw:,}원 감면이 관리자 승인으로 처리되었습니다" in summary.summary
+    assert "기다리고" not in summary.resolution + summary.follow_up
+    # The digest is restated too: the headline and tags no longer say it waits.
+    assert "승인 대기" in before.tags and "승인 대기" in before.headline
+    assert "감면 완료" in summary.tags and "승인 대기" not in summary.headline
+    # The call's thread holds the decision: a replay re-sends the same messages.
+    assert call_state(graph, "call-1")["summary"]["message_id"] == summary.message_id
+    again = settle_call(graph, context, call_id="call-1", wait=wait)
+    assert again == views and len(fakes.ledger.credits) == 1
+
+
+def test_a_rejection_credits_nothing_and_the_views_say_so() -> None:
+    fakes = ports(world("roaming_without_usage", roaming_krw=55_000))
+    graph, context, turn, _ = _ended_pending(fakes)
+    fakes.approvals.decide(turn.approval_id, approved=False)
+    wait = resume_approval(graph, context, call_id="call-1", approval_id=turn.approval_id)
+    assert wait is not None and wait["status"] == "rejected"
+    views = settle_call(graph, context, call_id="call-1", wait=wait)
+    assert views is not None and fakes.ledger.credits == {}
+    assert views.insight is not None and views.summary is not None
+    assert views.insight.dispute.outcome is DisputeOutcome.REJECTED
+    assert "승인되지 않았습니다" in views.insight.dispute.explanation
+    assert views.summary.dispute.outcome is DisputeOutcome.REJECTED
+    assert "승인되지 않았습니다" in views.summary.resolution
+
+
+def test_a_pending_approval_restates_nothing() -> None:
+    fakes = ports(world("roaming_without_usage", roaming_krw=55_000))
+    graph, context, turn, before = _ended_pending(fakes)
+    wait = resume_approval(graph, context, call_id="call-1", approval_id=turn.approval_id)
+    assert wait is not None and wait["status"] == "pending"
+    assert settle_call(graph, context, call_id="call-1", wait=wait) is None
+    assert call_state(graph, "call-1")["summary"]["message_id"] == before.message_id
+
+
+def test_a_decision_seen_first_by_the_next_turn_still_restates_the_insight() -> None:
+    fakes = ports(world("roaming_without_usage", roaming_krw=55_000))
+    graph, context, call, turn = _pending(fakes)
+    fakes.approvals.decide(turn.approval_id, approved=True)
+    wait = resume_approval(graph, context, call_id="call-1", approval_id=turn.approval_id)
+    call.say("네 알겠습니다")  # syncs the dispute before the decision event is handled
+    assert wait is not None
+    views = settle_call(graph, context, call_id="call-1", wait=wait)
+    assert views is not None and views.summary is None  # the call has not ended
+    assert views.insight is not None
+    assert views.insight.dispute.outcome is DisputeOutcome.CREDIT_ISSUED
+    assert call.end().dispute.explanation == views.insight.dispute.explanation

@@ -8,6 +8,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from agents.graph import build_graph, call_state
 from agents.policies.churn import detect_signals, score_churn
+from agents.policies.retention import OFFERS
 from agents.ports import ModelUnavailable
 from agents.prompts.summary import SummaryDraft
 from services.schemas import Intent, SummarySource
@@ -29,6 +30,16 @@ def test_churn_rises_with_competitor_and_cancel_intent_and_flags_with_an_offer()
     assert any("KT" in s.evidence or "케이티" in s.evidence for s in cancel.churn_signals)
     assert any(a.startswith("retention_offer:PORTOUT-DEFENSE") for a in cancel.actions)
     assert any("혜택 제안" in s for s in cancel.assist)
+
+
+def test_summary_names_the_offer_in_korean_never_its_code() -> None:
+    fakes = ports(world(None))
+    call = CallDriver(build_graph(InMemorySaver()), fakes.context())
+    call.say("KT는 더 싸던데요")
+    call.say("그냥 해지하고 케이티로 갈아타려고요")
+    summary = call.end()
+    assert "번호이동 방어 혜택을 안내하였습니다." in summary.follow_up
+    assert not any(code in summary.model_dump_json() for code in OFFERS)
 
 
 def test_ktx_is_not_a_competitor() -> None:

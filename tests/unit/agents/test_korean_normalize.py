@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agents.korean import normalize, parse_korean_number
+from agents.korean.quantities import read_quantities
 
 
 @pytest.mark.parametrize(
@@ -41,7 +42,8 @@ def test_spoken_numbers_are_written(spoken: str, written: str) -> None:
     "text",
     [
         "이 요금", "일이 있어서", "사용", "만약", "오늘", "구독", "천천히", "이번 달", "일단",
-        "한 달 동안", "두 번 했어요", "사기가 의심돼요", "데이터 이월돼요", "이분이 가입했어요",
+        "한 달 동안", "한 번 했어요", "두 달 전 거요", "이 번에는",
+        "이 회선 해지", "사기가 의심돼요", "데이터 이월돼요", "이분이 가입했어요",
         "천만에요", "이동통신", "사회", "구분", "이만 끊을게요", "이 일 때문에", "일시정지",
         "이천에 살아요", "세대", "삼성 갤럭시", "백화점", "이 점 참고해 주세요", "공사 중",
     ],
@@ -65,6 +67,9 @@ def test_ordinary_words_stay(text: str) -> None:
         ("구월 육 일이요", "9월 6일이요"),
         ("9월 육 일이요", "9월 6일이요"),
         ("구 월 사 일까지", "9월 4일까지"),
+        # A spaced bare day before "동안", "걸려요", "후에" is a number of days.
+        ("오 일 동안 끊겼어요", "5일 동안 끊겼어요"),
+        ("삼 일 걸린대요", "3일 걸린대요"),
     ],
 )
 def test_spaced_spoken_dates_are_written(spoken: str, written: str) -> None:
@@ -73,7 +78,7 @@ def test_spaced_spoken_dates_are_written(spoken: str, written: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["오 월급", "이 월세 내요", "일 월요일", "데이터 이 월 안 돼요", "이 일 때문에", "오 일 동안"],
+    ["오 월급", "이 월세 내요", "일 월요일", "데이터 이 월 안 돼요", "이 일 때문에", "이 일 동안"],
 )
 def test_words_after_a_spaced_digit_stay(text: str) -> None:
     # 월급, 월세 and 월요일 start with 월; "이 월" alone may be carry-over; a day needs a month.
@@ -93,3 +98,15 @@ def test_normalize_is_stable_on_written_text() -> None:
 )
 def test_parse_korean_number(token: str, value: int | None) -> None:
     assert parse_korean_number(token) == value
+
+
+def test_counts_with_the_jari_counter() -> None:
+    assert normalize("비밀번호 여섯 자리요") == "비밀번호 6자리요"
+    assert normalize("한 자리에 모였어요") == "한 자리에 모였어요"  # "together", not a count
+
+
+def test_pro_after_a_device_is_a_model_name() -> None:
+    forms = [(q.form, q.value) for q in read_quantities("아이폰 16 프로 맥스로 바꿀래요")[1]]
+    assert forms == [("cardinal", "16")]
+    assert [(q.form, q.value) for q in read_quantities("할인 이십 프로 돼요")[1]] == [
+        ("percent", "20%")]

@@ -107,17 +107,80 @@ def test_redelivery_is_answered_from_the_checkpoint() -> None:
     assert list(handler.handle(_in(ended, 2))) == summary  # stored summary, no second run
 
 
-def test_utterance_before_start_opens_the_call_with_an_unknown_customer() -> None:
-    handler, graph, fakes = _handler()
-    out = list(handler.handle(_in(_say(0, "컬러링이 두 번 청구됐어요"), 0)))
+def test_an_utterance_before_its_start_waits_for_it_and_then_runs() -> None:
+    clock = Monotonic()
+    handler = AgentHandler(build_graph(InMemorySaver()), (fakes := ports(
+        world("duplicate_charge"))).context(), monotonic=clock, start_wait_s=5.0)
+    assert list(handler.handle(_in(_say(0, "컬러링이 두 번 청구됐어요"), 0))) == []
+    assert handler.safe_offset(0) == 0  # held: never committed past
+    clock.now += 4.0
+    assert list(handler.tick(clock.now)) == []
+    out = list(handler.handle(_in(CallStarted(call_id="c1", customer_id="C1"), 1)))
     insight = out[0].message
     assert isinstance(insight, CallInsight) and insight.dispute is not None
-    assert insight.dispute.outcome.value == "no_invoice"
-    assert fakes.ledger.credits == {}
-    handler.handle(_in(CallStarted(call_id="c1", customer_id="C1"), 1))  # late start adopts
-    assert call_state(graph, "c1")["customer_id"] == "C1"
-    handler.handle(_in(_say(1, "컬러링이 두 번 청구됐다니까요"), 2))
-    assert fakes.ledger.total == 1_650
+    assert insight.dispute.outcome.value == "credit_issued"  # the customer's bill was read
+    assert fakes.ledger.total == 1_650 and handler.safe_offset(0) is None
+
+
+def test_messages_of_a_call_never_started_are_refused_after_the_window() -> None:
+    clock = Monotonic()
+    handler = AgentHandler(build_graph(InMemorySaver()), ports(world("duplicate_charge")).context(),
+                           monotonic=clock, start_wait_s=5.0)
+    assert list(handler.handle(_in(_say(0, "컬러링이 두 번 청구됐어요", call="c7"), 3))) == []
+    assert list(handler.handle(_in(CallEnded(call_id="c7", utterances=1), 4))) == []
+    assert handler.safe_offset(0) == 3
+    clock.now += 5.0
+    refused = list(handler.tick(clock.now))
+    assert [(o.topic, o.message.kind, o.refused is not None) for o in refused] == [
+        (Topic.TRANSCRIPTS, "utterance", True), (Topic.TRANSCRIPTS, "call_ended", True)]
+    assert [(o.refused.partition, o.refused.offset) for o in refused if o.refused] == [(0, 3), (0, 4)]
+    assert all("c7 was never started" in o.refused.reason for o in refused if o.refused)
+    assert handler.safe_offset(0) is None and handler.stats.refused == 2
+    # A start after the window opens the call afresh; the refused messages stay refused.
+    handler.handle(_in(CallStarted(call_id="c7", customer_id="C1"), 5))
+    assert [o.refused for o in handler.tick(clock.now + 60)] == []
+
+
+def test_an_ended_call_refuses_new_utterances_and_answers_copies() -> None:
+    handler, _, _ = _handler(inbox=FakeInbox())
+    handler.handle(_in(CallStarted(call_id="c1", customer_id="C1"), 0))
+    first = list(handler.handle(_in(_say(0, "요금제 바꾸고 싶어요"), 1)))
+    ended = CallEnded(call_id="c1", utterances=1)
+    summary = list(handler.handle(_in(ended, 2)))
+    assert list(handler.handle(_in(_say(0, "요금제 바꾸고 싶어요"), 1))) == first  # redelivery
+    # The same end again under a new id is a copy: the stored summary, not a second one.
+    copy = ended.model_copy(update={"message_id": "another-id"})
+    assert list(handler.handle(_in(copy, 3))) == summary
+    late = list(handler.handle(_in(_say(1, "하나 더 있어요"), 4)))
+    assert len(late) == 1 and late[0].refused is not None
+    assert "already ended with 1 utterances" in late[0].refused.reason
+    other = list(handler.handle(_in(CallEnded(call_id="c1", utterances=5), 5)))
+    assert len(other) == 1 and other[0].refused is not None
+
+
+def test_a_settled_approval_republishes_the_dispute_and_the_summary() -> None:
+    from services.schemas import ApprovalDecided, CallSummary, DisputeOutcome
+
+    fakes = ports(world("roaming_without_usage", roaming_krw=55_000))
+    handler = AgentHandler(build_graph(InMemorySaver()), fakes.context(), monotonic=Monotonic())
+    handler.handle(_in(CallStarted(call_id="c1", customer_id="C1"), 0))
+    (pending,) = handler.handle(_in(_say(0, "지난달 해외에 간 적이 없는데 로밍 요금이 나왔어요"), 1))
+    (first_summary,) = handler.handle(_in(CallEnded(call_id="c1", utterances=1), 2))
+    assert isinstance(pending.message, CallInsight) and pending.message.dispute is not None
+    approval_id = pending.message.dispute.approval_id
+    assert approval_id is not None
+    fakes.approvals.decide(approval_id, approved=True)
+    decided = ApprovalDecided(call_id="c1", approval_id=approval_id, approved=True,
+                              decided_by="supervisor-7")
+    out = list(handler.handle(_in(decided, 3)))
+    assert [o.topic for o in out] == [Topic.INSIGHTS, Topic.SUMMARIES]
+    insight, summary = out[0].message, out[1].message
+    assert isinstance(insight, CallInsight) and isinstance(summary, CallSummary)
+    assert insight.dispute is not None and insight.dispute.outcome is DisputeOutcome.CREDIT_ISSUED
+    assert summary.dispute is not None and summary.dispute.outcome is DisputeOutcome.CREDIT_ISSUED
+    assert summary.revision == 2 and summary.message_id != first_summary.message.message_id
+    assert list(handler.handle(_in(decided, 3))) == out  # redelivered: the same messages
+    assert fakes.ledger.total == 55_000 and len(fakes.ledger.credits) == 1
 
 
 def test_messages_of_other_topics_are_poison() -> None:
@@ -127,3 +190,39 @@ def test_messages_of_other_topics_are_poison() -> None:
                           churn_flag=False)
     with pytest.raises(PoisonMessage):
         handler.handle(_in(insight, 0))
+
+
+def test_model_work_follows_the_rules_results_on_its_own_topic() -> None:
+    from pipelines.agent import ModelWork
+    from services.schemas import CallSummary, ModelRequest, ModelTask, RevisionSource
+    from tests.unit.agents.fakes import FakeIntents
+
+    fakes = ports(world("duplicate_charge"))
+    work = ModelWork(intents=FakeIntents(), intent_threshold=0.55,  # type: ignore[arg-type]
+                     deadline_s={"summary": 180, "explanation": 30, "intent": 15})
+    handler = AgentHandler(build_graph(InMemorySaver()), fakes.context(), model_work=work,
+                           monotonic=Monotonic())
+    handler.handle(_in(CallStarted(call_id="c1", customer_id="C1"), 0))
+    dispute = list(handler.handle(_in(_say(0, "컬러링이 두 번 청구됐어요"), 1)))
+    unsure = list(handler.handle(_in(_say(1, "음 그게요"), 2)))
+    done = list(handler.handle(_in(CallEnded(call_id="c1", utterances=2), 3)))
+    # The rules' result always comes first; the request for the model follows it.
+    for out, task in ((dispute, ModelTask.EXPLANATION), (unsure, ModelTask.INTENT),
+                      (done, ModelTask.SUMMARY)):
+        assert [o.topic for o in out][0] in (Topic.INSIGHTS, Topic.SUMMARIES)
+        assert [o.topic for o in out][1:] == [Topic.MODEL_REQUESTS]
+        request = out[1].message
+        assert isinstance(request, ModelRequest) and request.task is task
+        assert request.revision == 1 and request.deadline_at > request.occurred_at
+    summary = done[0].message
+    assert isinstance(summary, CallSummary) and summary.revision == 0
+    assert summary.source is RevisionSource.RULES
+    # A redelivered end re-sends the same request id (so a lost one is not lost).
+    again = list(AgentHandler(handler._graph, fakes.context(), model_work=work,  # noqa: SLF001
+                              inbox=_AlwaysSeen()).handle(_in(CallEnded(call_id="c1", utterances=2), 3)))
+    assert again[1].message.message_id == done[1].message.message_id
+
+
+class _AlwaysSeen:
+    def mark_processed(self, *, consumer: str, message_id: str) -> bool:
+        return False

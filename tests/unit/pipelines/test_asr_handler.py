@@ -1,4 +1,5 @@
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -217,6 +218,53 @@ def test_idle_call_is_flushed_by_tick() -> None:
     assert [u.text for u in _utterances(out)] == ["400헤르츠"]
     assert isinstance(out[-1].message, CallEnded) and out[-1].message.reason == "idle_timeout"
     assert handler.open_calls == 0 and handler.safe_offset(0) is None
+
+
+def _at(chunks: list[AudioChunk], start: datetime) -> list[AudioChunk]:
+    """The chunks as produced in real time from `start` (200 ms each)."""
+    return [c.model_copy(update={"occurred_at": start + timedelta(seconds=0.2 * i)})
+            for i, c in enumerate(chunks)]
+
+
+T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+def test_a_worker_behind_its_partition_does_not_end_a_call_whose_chunks_still_queue() -> None:
+    """A backlog: handling other calls' queued chunks takes 40 s of wall time, more than the
+    idle timeout, while the call's own next chunks still wait behind them in the partition."""
+    clock = Clock()
+    handler = _handler(clock=clock, idle_timeout_s=30.0)
+    slow = _interleave(
+        _at(_chunks("slow", Speaker.CUSTOMER, _channel([(0.5, 1.0, 400)], 3.0)), T0),
+        _at(_chunks("slow", Speaker.AGENT, _channel([(1.8, 0.8, 1000)], 3.0)), T0),
+    )
+    other = _at(_chunks("other", Speaker.CUSTOMER, _channel([(0.5, 1.0, 600)], 3.0)), T0)
+    out = _feed(handler, slow[:6])
+    for offset, chunk in enumerate(other[:-1], 6):  # 2.5 s of wall time per chunk
+        clock.now += 2.5
+        out += handler.handle(Incoming(chunk, 0, offset))
+        out += handler.tick(clock.now)
+    assert clock.now > 30.0
+    assert not any(isinstance(o.message, CallEnded) and o.message.call_id == "slow" for o in out)
+    out += _feed(handler, slow[6:], first_offset=20, now=clock.now)
+    ended = [o.message for o in out if isinstance(o.message, CallEnded)]
+    assert [(e.call_id, e.reason) for e in ended] == [("slow", "hangup")]
+    assert "400헤르츠" in [u.text for u in _utterances(out) if u.call_id == "slow"]
+
+
+def test_a_call_the_partition_moved_past_is_ended_though_the_partition_stays_busy() -> None:
+    clock = Clock()
+    handler = _handler(clock=clock, idle_timeout_s=30.0)
+    lost = _at(_chunks("lost", Speaker.CUSTOMER, _channel([(0.5, 1.0, 400)], 3.0)), T0)
+    later = _at(_chunks("later", Speaker.CUSTOMER, _channel([(0.5, 1.0, 600)], 9.0)),
+                T0 + timedelta(seconds=31))
+    out = _feed(handler, lost[:-1])  # its `last` chunk never comes
+    for offset, chunk in enumerate(later[:-1], 20):  # the partition stays busy
+        clock.now += 1.0
+        out += handler.handle(Incoming(chunk, 0, offset))
+        out += handler.tick(clock.now)
+    ended = [o.message for o in out if isinstance(o.message, CallEnded)]
+    assert [(e.call_id, e.reason) for e in ended] == [("lost", "idle_timeout")]
 
 
 def test_tail_of_a_finished_call_replayed_without_its_start_is_dropped() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 from kafka import TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
+from sqlalchemy import exc as sa_exc
 
 import pipelines.runner as runner_module
 from pipelines.attempts import Done, Failed, Interrupted, backoff_delay, call_with_retries
@@ -18,6 +20,8 @@ from pipelines.offsets import OffsetTracker, PartitionKey
 from pipelines.rebalance import StageRebalanceListener
 from pipelines.runner import run_stage
 from pipelines.stage import Incoming, Outgoing, PoisonMessage
+from pipelines.transient import is_transient
+from services.broker import PublishError
 from services.config import KafkaSettings, Settings
 from services.schemas import (
     CallInsight,
@@ -281,11 +285,30 @@ class _FakeConsumer:
     def commit(self, offsets: dict[TopicPartition, Any]) -> None:
         self._events.log.append(("commit", {tp.partition: om.offset for tp, om in offsets.items()}))
 
+    def assignment(self) -> set[TopicPartition]:
+        return {TopicPartition(TOPIC, 0)}
+
+    def committed(self, tp: TopicPartition) -> int | None:
+        return self.committed_offset
+
+    committed_offset: int | None = None
+
+    def seek(self, tp: TopicPartition, offset: int) -> None:
+        self._events.log.append(("seek", tp.partition, offset))
+
+    def seek_to_beginning(self, tp: TopicPartition) -> None:
+        self._events.log.append(("seek", tp.partition, 0))
+
+    def highwater(self, tp: TopicPartition) -> int | None:
+        return None
+
     def close(self, autocommit: bool) -> None:
         self._events.log.append(("close", autocommit))
 
 
 class _FakePublisher:
+    fail_flushes = 0  # flushes that raise PublishError (the broker lost the output)
+
     def __init__(self, events: _Events) -> None:
         self._events = events
 
@@ -295,10 +318,13 @@ class _FakePublisher:
     def send_raw(self, topic: str, *, key: Any, value: Any, headers: Any = ()) -> None:
         self._events.log.append(("send", topic))
 
-    def flush(self) -> None:
+    def flush(self, timeout_s: float | None = None) -> None:
         self._events.log.append(("flush",))
+        if _FakePublisher.fail_flushes > 0:
+            _FakePublisher.fail_flushes -= 1
+            raise PublishError("1 record(s) not delivered")
 
-    def close(self) -> None:
+    def close(self, timeout_s: float = 10.0) -> None:
         self._events.log.append(("publisher-close",))
 
 
@@ -351,3 +377,80 @@ def test_cycle_commits_only_up_to_safe_offset(monkeypatch: pytest.MonkeyPatch) -
     events, _ = _run_with_fakes(monkeypatch, _Insighter(hold_from=1), [batch])
     commits = [e for e in events.log if e[0] == "commit"]
     assert commits == [("commit", {0: 1})]
+
+
+# --- outages: database away (wait, never DLQ), output lost (rewind, new producer) -------
+
+
+class _DatabaseDown(_Insighter):
+    """Fails every utterance with a database error `outage` times, then works."""
+
+    name = "dbdown"
+
+    def __init__(self, outage: int) -> None:
+        super().__init__()
+        self.outage = outage
+        self.attempts = 0
+
+    def handle(self, incoming: Incoming) -> Sequence[Outgoing]:
+        self.attempts += 1
+        if self.attempts <= self.outage:
+            raise sa_exc.OperationalError("INSERT", {}, sqlite3.OperationalError("locked"))
+        return super().handle(incoming)
+
+
+def test_database_outage_is_waited_out_not_dead_lettered(monkeypatch: pytest.MonkeyPatch) -> None:
+    batch = [_record(0, i, encode(_utterance("c1", i))) for i in range(2)]
+    handler = _DatabaseDown(outage=7)  # more than max_attempts (3) twice over
+    events, stats = _run_with_fakes(monkeypatch, handler, [batch])
+    sends = [e for e in events.log if e[0] == "send"]
+    assert sends == [("send", Topic.INSIGHTS.value)] * 2
+    assert (stats.consumed, stats.produced, stats.dlq) == (2, 2, 0)
+    assert stats.transient_waits == 2 and handler.attempts == 9
+    assert ("commit", {0: 2}) in events.log
+
+
+def test_transient_classification() -> None:
+    locked = sa_exc.OperationalError("SELECT 1", {}, sqlite3.OperationalError("database is locked"))
+    assert is_transient(locked)
+    assert is_transient(sqlite3.OperationalError("attempt to write a readonly database"))
+    wrapped = RuntimeError("graph step failed")
+    wrapped.__cause__ = locked
+    assert is_transient(wrapped)
+    integrity = sa_exc.IntegrityError("INSERT", {}, sqlite3.IntegrityError("UNIQUE"))
+    assert not is_transient(integrity)
+    assert not is_transient(ConnectionError("not a database"))
+    assert not is_transient(PoisonMessage("bad"))
+
+
+def test_lost_output_rewinds_to_committed_and_builds_a_new_producer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first = [_record(0, i, encode(_utterance("c1", i))) for i in range(3)]
+    again = [_record(0, i, encode(_utterance("c1", i))) for i in range(3)]
+    monkeypatch.setattr(_FakePublisher, "fail_flushes", 1)
+    monkeypatch.setattr(_FakeConsumer, "committed_offset", 0)
+    handler = _Insighter()
+    events, stats = _run_with_fakes(monkeypatch, handler, [first, again])
+    log = events.log
+    failed_flush = log.index(("flush",))
+    # Nothing committed for the lost batch; the handler forgot its partition; the consumer
+    # was rewound to the committed offset; a new producer was built before the re-read.
+    assert not any(e[0] == "commit" for e in log[: failed_flush + 1])
+    assert handler.revoked == [{0}]
+    assert ("seek", 0, 0) in log[failed_flush:]
+    assert log[failed_flush + 1] == ("publisher-close",)
+    assert ("commit", {0: 3}) in log[failed_flush:]
+    assert stats.broker_recoveries == 1 and stats.dlq == 0
+    assert stats.produced == 6  # the batch's outputs again, keyed and idempotent downstream
+
+
+def test_held_messages_are_found_through_wrappers() -> None:
+    class _Inner:
+        buffered = 3
+
+    class _Wrapper:
+        inner = _Inner()
+
+    assert runner_module._buffered(_Wrapper()) == 3
+    assert runner_module._buffered(object()) is None

@@ -79,10 +79,24 @@ def test_chat_over_http_on_the_graph() -> None:
     with TestClient(app) as client:
         response = client.post(
             "/v1/chat/web-1/messages",
-            json={"customer_id": "C1", "text": "컬러링이 두 번 청구됐어요"},
-            headers={"X-API-Key": "chat-key"},
+            json={"text": "컬러링이 두 번 청구됐어요"},
+            headers={"X-API-Key": "world-key"},
         )
     assert response.status_code == 200
     assert response.text.endswith("event: done\ndata: \n\n")
     assert "data: " in response.text
     assert fakes.ledger.total == 1_650
+
+
+def test_the_session_view_is_the_owners_only() -> None:
+    fakes = ports(world("duplicate_charge"))
+    assistant = _assistant(fakes, [])
+    _ask(assistant, "s5", "C1", "컬러링이 두 번 청구됐어요")
+    view = assistant.session(session_id="s5", customer_id="C1")
+    assert view is not None
+    assert view["turns"] == 1
+    assert view["messages"][0]["text"] == "컬러링이 두 번 청구됐어요"
+    assert view["credited_krw"] == 1_650
+    assert view["disputes"][0]["amount_krw"] == 1_650
+    assert assistant.session(session_id="s5", customer_id="C2") is None
+    assert assistant.session(session_id="nope", customer_id="C1") is None

@@ -17,7 +17,9 @@ RRN = "900101-1234568"
 
 @pytest.fixture
 def fakes() -> FakeBackends:
-    return FakeBackends()
+    fakes = FakeBackends()
+    fakes.calls.start("call-1", "call-2", "call-3")  # as if POST /v1/calls had opened them
+    return fakes
 
 
 @pytest.fixture
@@ -181,3 +183,60 @@ def test_broker_down_is_503_with_retry_after(client: TestClient, fakes: FakeBack
     assert response.status_code == 503
     assert response.json()["error"] == "unavailable"
     assert response.headers["Retry-After"] == "1"
+
+
+@pytest.mark.parametrize(
+    ("path", "kwargs"),
+    [
+        ("utterances", {"json": {"seq": 0, "speaker": "customer", "text": "안녕하세요"}}),
+        ("audio?channel=customer&seq=0", {"content": b"\x00\x01",
+                                           "headers": {"Content-Type": "audio/l16"}}),
+        ("end", {"json": {"utterances": 1}}),
+    ],
+)  # fmt: skip
+def test_a_call_never_started_is_404_and_an_ended_one_409(
+    client: TestClient, fakes: FakeBackends, path: str, kwargs: dict[str, object]
+) -> None:
+    headers = {**WRITER, **kwargs.pop("headers", {})}  # type: ignore[dict-item]
+    unknown = client.post(f"/v1/calls/never-1/{path}", headers=headers, **kwargs)  # type: ignore[arg-type]
+    assert unknown.status_code == 404, unknown.text
+    assert unknown.json()["error"] == "not_found"
+    assert "시작되지 않았습니다" in unknown.json()["detail"]
+    assert "call not started" in unknown.json()["detail"]
+    assert client.post("/v1/calls", json={"call_id": "done-1", "customer_id": "C00001"},
+                       headers=WRITER).status_code == 202
+    assert client.post("/v1/calls/done-1/end", json={"utterances": 0},
+                       headers=WRITER).status_code == 202
+    ended = client.post(f"/v1/calls/done-1/{path}", headers=headers, **kwargs)  # type: ignore[arg-type]
+    assert ended.status_code == 409, ended.text
+    assert "이미 종료되었습니다" in ended.json()["detail"]
+    # Only the start and the end went out; the refused requests published nothing.
+    assert [type(m).__name__ for m in fakes.publisher.on(Topic.TRANSCRIPTS)] == [
+        "CallStarted", "CallEnded"]
+
+
+def test_a_start_repeats_but_never_reopens_or_changes_customer(client: TestClient) -> None:
+    body = {"call_id": "again-1", "customer_id": "C00001"}
+    assert client.post("/v1/calls", json=body, headers=WRITER).status_code == 202
+    assert client.post("/v1/calls", json=body, headers=WRITER).status_code == 202  # a retry
+    other = client.post("/v1/calls", json={**body, "customer_id": "C00002"}, headers=WRITER)
+    assert other.status_code == 409 and "다른 고객" in other.json()["detail"]
+    client.post("/v1/calls/again-1/end", json={"utterances": 0}, headers=WRITER)
+    reopened = client.post("/v1/calls", json=body, headers=WRITER)
+    assert reopened.status_code == 409
+
+
+def test_openapi_lists_every_source_and_speaker_and_the_lifecycle_errors(
+    client: TestClient,
+) -> None:
+    spec = client.get("/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    source = schemas["StartCall"]["properties"]["source"]
+    assert source["enum"] == ["voice", "chat"] and "`chat`" in source["description"]
+    speaker = schemas["TranscriptLine"]["properties"]["speaker"]
+    assert "customer" in str(speaker) and "agent" in str(speaker)
+    assert client.post("/v1/calls", json={"customer_id": "C00001", "source": "api"},
+                       headers=WRITER).status_code == 422
+    for path in ("utterances", "audio", "end"):
+        responses = spec["paths"][f"/v1/calls/{{call_id}}/{path}"]["post"]["responses"]
+        assert {"404", "409"} <= set(responses), path

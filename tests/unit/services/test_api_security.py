@@ -136,3 +136,17 @@ def test_unknown_route_uses_the_same_error_shape() -> None:
     assert response.json()["error"] == "not_found"
     assert wrong_method.status_code == 405
     assert wrong_method.json()["error"] == "method_not_allowed"
+
+
+def test_cors_is_off_by_default() -> None:
+    with _client() as client:
+        preflight = client.options(
+            "/v1/calls",
+            headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"},
+        )
+        simple = client.get(
+            "/v1/calls", headers={"Origin": "https://evil.example", "X-API-Key": "reader-key"}
+        )
+    assert "access-control-allow-origin" not in preflight.headers
+    assert "access-control-allow-origin" not in simple.headers
+    assert preflight.status_code == 405

@@ -13,7 +13,6 @@ from llama_cpp.llama_grammar import json_schema_to_gbnf
 from pydantic import BaseModel
 
 from agents.ports import ModelUnavailable
-from agents.prompts.chat import ChatReply
 from agents.prompts.claim import ClaimExtraction
 from agents.prompts.explanation import Explanation
 from agents.prompts.intent import IntentChoice
@@ -31,7 +30,7 @@ from services.llm.errors import LlmTimeoutError
 from services.llm.sync import SyncLlmClient
 
 PROMPT_SCHEMAS: list[type[BaseModel]] = [
-    IntentChoice, ClaimExtraction, Explanation, SummaryDraft, ChatReply,
+    IntentChoice, ClaimExtraction, Explanation, SummaryDraft,
 ]
 
 
@@ -211,3 +210,45 @@ def test_a_raw_newline_inside_a_json_string_is_still_a_valid_reply() -> None:
     reply = model.structured(node="explain", system="s", user="u", schema=Reply)
     model.close()
     assert reply.value == Reply(text="감면해 드리겠습니다.\n")
+
+
+def _unbounded(node: Any, path: str = "$") -> list[str]:
+    """Places in a JSON schema where the grammar would let the model write without end."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        kind = node.get("type")
+        if kind == "string" and not ({"enum", "const", "maxLength"} & node.keys()):
+            found.append(path)
+        if kind == "array" and "maxItems" not in node:
+            found.append(path)
+        for key, value in node.items():
+            found += _unbounded(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            found += _unbounded(item, f"{path}[{index}]")
+    return found
+
+
+@pytest.mark.parametrize("schema", PROMPT_SCHEMAS, ids=lambda s: s.__name__)
+def test_every_prompt_schema_bounds_its_strings_and_arrays(schema: type[BaseModel]) -> None:
+    # A small model under a grammar can loop inside an open string until max_tokens;
+    # maxLength / maxItems make the grammar itself end the field.
+    assert _unbounded(schema.model_json_schema()) == []
+
+
+def test_a_stream_whose_last_chunk_carries_usage_is_counted_exactly() -> None:
+    # The embedded server (services/llm/serve.py) ends its streams this way.
+    def answer(_: httpx.Request) -> httpx.Response:
+        body = _sse('{"choices": [{"delta": {"content": "네"}}]}',
+                    '{"choices": [{"delta": {}, "finish_reason": "stop"}], '
+                    '"usage": {"prompt_tokens": 41, "completion_tokens": 3}}',
+                    "[DONE]")
+        return httpx.Response(200, content=body, headers={"content-type": "text/event-stream"})
+
+    settings = LlmSettings(base_url="http://llm.test/v1")
+    client = OpenAICompatibleClient(settings, transport=httpx.MockTransport(answer))
+    with SyncLlmClient(client) as sync:
+        result = sync.chat([{"role": "user", "content": "u"}], call_id="c1", node="answer")
+    assert (result.usage.prompt_tokens, result.usage.completion_tokens) == (41, 3)
+    assert result.usage.exact
+    assert client.ledger.total(call_id="c1").total_tokens == 44

@@ -217,7 +217,8 @@ def test_request_body_and_usage_ledger() -> None:
     assert seen[0].url == "http://llm.test/v1/chat/completions"
     assert seen[0].headers["authorization"] == "Bearer sekret"
     assert body["response_format"] == {"type": "json_object", "schema": schema}
-    assert body["model"] == "gemma-3-270m" and body["temperature"] == 0.0
+    assert body["model"] == "qwen2.5-coder-1.5b" and body["temperature"] == 0.0
+    assert body["repeat_penalty"] == 1.1  # llama.cpp's own knob, llama_cpp dialect only
     assert result.usage.prompt_tokens == 30 and result.usage.exact
     totals = client.ledger.total(call_id="c9", node="extract_claim")
     assert (totals.calls, totals.prompt_tokens, totals.completion_tokens) == (1, 30, 5)

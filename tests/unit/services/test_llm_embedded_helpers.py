@@ -1,4 +1,4 @@
-"""Pure parts of the embedded server: launcher flags, Gemma 3 template, model path rules."""
+"""Pure parts of the embedded server: launcher flags, Gemma 3 template, model path, stream usage."""
 
 from __future__ import annotations
 
@@ -20,13 +20,14 @@ def render(messages: list[dict[str, str]]) -> str:
     def raise_exception(message: str) -> None:
         raise ValueError(message)
 
-    return env.from_string(GEMMA3_TEMPLATE).render(
+    prompt: str = env.from_string(GEMMA3_TEMPLATE).render(
         messages=messages,
         bos_token="<bos>",
         eos_token="<eos>",
         add_generation_prompt=True,
         raise_exception=raise_exception,
     )
+    return prompt
 
 
 def test_gemma3_template_folds_the_system_prompt_into_the_first_user_turn() -> None:
@@ -81,3 +82,25 @@ def test_configured_model_path_wins_and_must_exist(tmp_path: Path) -> None:
         embedded_model_path(missing)
     gguf.write_bytes(b"GGUF")
     assert embedded_model_path(missing) == gguf
+
+
+def test_the_last_stream_chunk_gets_the_counted_usage_and_the_counter_is_released() -> None:
+    from services.llm.serve import _COUNTS_ATTR, _Counts, _with_usage
+
+    class FakeLlama:
+        pass
+
+    llama = FakeLlama()
+    counts = _Counts(prompt=57, yielded=4, last_was_eog=True)  # 3 tokens, then end-of-turn
+    setattr(llama, _COUNTS_ATTR, counts)
+    chunks = [
+        {"choices": [{"delta": {"role": "assistant"}, "finish_reason": None}]},
+        {"choices": [{"delta": {"content": "네"}, "finish_reason": None}]},
+        {"choices": [{"delta": {}, "finish_reason": "stop"}]},
+    ]
+    out = list(_with_usage(llama, iter(chunks), counts))
+    assert [("usage" in c) for c in out] == [False, False, True]
+    assert out[-1]["usage"] == {"prompt_tokens": 57, "completion_tokens": 3, "total_tokens": 60}
+    assert getattr(llama, _COUNTS_ATTR) is None
+    # Cut at max_tokens: the last token generated is a real one and counts.
+    assert _Counts(prompt=5, yielded=6).usage()["completion_tokens"] == 6

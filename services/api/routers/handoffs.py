@@ -1,0 +1,48 @@
+"""The queue of calls and chats handed to a human agent, and an agent taking one."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query
+
+from services.api.deps import BackendsDep, record_read, require
+from services.api.errors import Conflict, NotFound
+from services.api.schemas import ID_PATTERN
+from services.api.security import Principal
+
+router = APIRouter(prefix="/v1/handoffs", tags=["handoffs"])
+
+Staff = Annotated[Principal, Depends(require("calls:read"))]
+
+
+@router.get("")
+def waiting(
+    principal: Staff,
+    backends: BackendsDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[dict[str, Any]]:
+    """Handoffs nobody has taken yet, oldest first (reason code and its Korean label)."""
+    record_read(backends, principal, resource="handoffs", resource_id="waiting", customer_id=None)
+    return backends.read_model.handoffs(limit=limit)
+
+
+@router.post("/{handoff_id}/claim")
+def claim(
+    principal: Staff,
+    handoff_id: Annotated[str, Path(pattern=ID_PATTERN)],
+    backends: BackendsDep,
+) -> dict[str, Any]:
+    """Take a waiting handoff; the agent is the authenticated principal, never a body field.
+
+    Exactly one claim succeeds: any later one (the same agent's too) is a 409 naming no one,
+    so a second agent never picks up a customer someone is already talking to.
+    """
+    record_read(backends, principal, resource="handoffs", resource_id=handoff_id,
+                customer_id=None)
+    try:
+        return backends.read_model.claim_handoff(handoff_id, claimed_by=principal.subject)
+    except LookupError as exc:
+        raise NotFound(f"상담원 연결 요청 {handoff_id}가 없습니다 (unknown handoff)") from exc
+    except ValueError as exc:
+        raise Conflict("이미 다른 상담원이 맡은 요청입니다 (already claimed)") from exc

@@ -1,0 +1,1 @@
+"""Observability of the stream stages: Prometheus metrics per stage and call tracing."""
