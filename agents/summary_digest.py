@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from agents.policies.retention import OFFERS
-from agents.summary_items import ExtractedItems, extract_items
+from agents.summary_items import ExtractedItems, HeardIdentifier, extract_items
 from agents.summary_labels import INTENT_LABELS, RULE_LABELS, object_particle
 from services.schemas import DisputeOutcome, Intent
 
@@ -57,8 +57,11 @@ def summary_digest(
     latest = disputes[-1] if disputes else None
     offer = state.get("retention_offer")
     sections = tuple((INTENT_LABELS[i], _section(i, latest, offer)) for i in intents)
-    utterances = [(u["seq"], u["speaker"], u["text"]) for u in state.get("utterances", [])]
-    items = extract_items(utterances, call_date)
+    seen = state.get("utterances", [])
+    utterances = [(u["seq"], u["speaker"], u["text"]) for u in seen]
+    heard = {u["seq"]: [HeardIdentifier(i["kind"], i["masked"], i.get("sealed"))
+                        for i in u.get("identifiers", [])] for u in seen}
+    items = extract_items(utterances, call_date, heard)
     parts = [_dispute_phrase(latest) if i is Intent.BILLING_DISPUTE and latest
              else f"{INTENT_LABELS[i]} 문의" for i in intents]
     risk = " 이탈 위험이 높습니다." if flagged else ""
@@ -88,8 +91,8 @@ def digest_payload(digest: SummaryDigest) -> dict[str, Any]:
         "items": {
             "dates": [{"value": d.value, "seq": d.seq} for d in items.dates],
             "amounts": [{"krw": a.krw, "seq": a.seq} for a in items.amounts],
-            "identifiers": [{"kind": i.kind, "masked": i.masked, "seq": i.seq}
-                            for i in items.identifiers],
+            "identifiers": [{"kind": i.kind, "masked": i.masked, "seq": i.seq,
+                             "sealed": i.sealed} for i in items.identifiers],
             "actions": [{"owner": a.owner, "action": a.action, "due": a.due,
                          "text": a.line(), "seq": a.seq} for a in items.actions],
         },

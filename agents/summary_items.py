@@ -1,7 +1,8 @@
 """Items a call summary lists: dates, amounts, identifiers and follow-up actions, by code.
 
-Everything here reads redacted utterances, so identifiers are seen only as their typed
-placeholders ("[전화번호]"): the summary names the kind and the masked form, never digits.
+Everything here reads redacted utterances, so an identifier is seen as its typed placeholder
+("[전화번호]") and, when the entry point kept it, as the masked form and sealed value it put
+next to the text ("010-****-5678"); the summary never holds digits in the clear.
 Dates and amounts come from the Korean normalizer (`read_quantities`), relative dates
 resolved against the call's date; a time said next to a date joins it, a time said alone
 belongs to the call's day. Actions come from fixed rules over one utterance: the verb's
@@ -14,7 +15,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -28,6 +29,7 @@ __all__ = [
     "AmountItem",
     "DateItem",
     "ExtractedItems",
+    "HeardIdentifier",
     "IdentifierItem",
     "Owner",
     "extract_items",
@@ -71,6 +73,8 @@ _IDENTIFIER_KINDS = (
     PiiKind.PHONE, PiiKind.ACCOUNT, PiiKind.CARD, PiiKind.RRN, PiiKind.FRN,
     PiiKind.PASSPORT, PiiKind.DRIVER_LICENSE,
 )
+_KIND_OF = {PLACEHOLDERS[kind]: kind for kind in _IDENTIFIER_KINDS}
+_PLACEHOLDER_RE = re.compile("|".join(map(re.escape, _KIND_OF)))
 _MAX_ITEMS = 50  # per kind: a summary lists what matters, not every number of a long call
 _MAX_AMOUNT_KRW = 1_000_000_000
 
@@ -93,11 +97,21 @@ class AmountItem:
 
 @dataclass(frozen=True, slots=True)
 class IdentifierItem:
-    """An identifier mentioned: its kind and the only form the summary keeps (masked)."""
+    """An identifier mentioned: its kind, masked form and its value sealed for the owner."""
 
     kind: str
     masked: str
     seq: int
+    sealed: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HeardIdentifier:
+    """What an entry point kept of one redacted identifier (see services.privacy)."""
+
+    kind: str
+    masked: str
+    sealed: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,13 +142,16 @@ class ExtractedItems:
 
 
 def extract_items(
-    utterances: Iterable[tuple[int, str, str]], call_date: dt.date
+    utterances: Iterable[tuple[int, str, str]],
+    call_date: dt.date,
+    heard: Mapping[int, Sequence[HeardIdentifier]] | None = None,
 ) -> ExtractedItems:
     """Read dates, amounts, identifiers and actions from redacted utterances.
 
     Args:
         utterances: (seq, speaker, redacted text) in call order; speaker "customer"/"agent".
         call_date: The call's day (its local date); relative dates resolve against it.
+        heard: Per seq, the identifiers behind that utterance's placeholders, in text order.
     """
     dates: dict[str, DateItem] = {}
     amounts: dict[int, AmountItem] = {}
@@ -146,7 +163,7 @@ def extract_items(
             dates.setdefault(value, DateItem(value, seq))
         for krw in said_amounts:
             amounts.setdefault(krw, AmountItem(krw, seq))
-        identifiers.extend(_identifiers(seq, text))
+        identifiers.extend(_identifiers(seq, text, (heard or {}).get(seq, ())))
         for sentence in _SENTENCE_END_RE.split(text):
             action = _action(seq, speaker, sentence, call_date)
             if action is not None:
@@ -209,12 +226,17 @@ def _month_edge(month: str, edge: str) -> str:
     return dt.date(year, mon, day).isoformat()
 
 
-def _identifiers(seq: int, text: str) -> list[IdentifierItem]:
+def _identifiers(seq: int, text: str, heard: Sequence[HeardIdentifier]) -> list[IdentifierItem]:
+    """Each placeholder in text order, with the masked form the entry kept for it if any."""
+    waiting = {kind: [h for h in heard if h.kind == kind] for kind in map(str, _IDENTIFIER_KINDS)}
     found: list[IdentifierItem] = []
-    for kind in _IDENTIFIER_KINDS:
-        placeholder = PLACEHOLDERS[kind]
-        found.extend(IdentifierItem(str(kind), placeholder, seq)
-                     for _ in range(text.count(placeholder)))
+    for match in _PLACEHOLDER_RE.finditer(text):
+        kind = str(_KIND_OF[match.group()])
+        kept = waiting[kind].pop(0) if waiting[kind] else None
+        if kept is None:  # redacted after the entry, or by an entry that kept nothing
+            found.append(IdentifierItem(kind, match.group(), seq))
+        else:
+            found.append(IdentifierItem(kind, kept.masked, seq, kept.sealed))
     return found
 
 

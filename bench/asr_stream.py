@@ -113,7 +113,7 @@ def run_streaming(
 ) -> dict[str, float]:
     engine.batch_size, engine.window_step_s = batch, window_s
     counts_before = dataclasses.replace(engine.counts)
-    handler = AsrHandler(engine, lambda text: text, get_settings().asr)
+    handler = AsrHandler(engine, lambda text: (text, []), get_settings().asr)
     per_call = {c.call_id: chunks(c) for c in calls}
     steps = max(len(v[s]) for v in per_call.values() for s in Speaker)
     max_records = get_settings().kafka.max_poll_records

@@ -41,7 +41,15 @@ from services.asr import (
     vad_options,
 )
 from services.config import AsrSettings
-from services.schemas import AudioChunk, CallEnded, Speaker, Topic, Utterance
+from services.schemas import (
+    AudioChunk,
+    CallEnded,
+    Redactor,
+    SealedIdentifier,
+    Speaker,
+    Topic,
+    Utterance,
+)
 
 __all__ = ["AsrHandler", "AsrStats"]
 
@@ -74,6 +82,7 @@ class _Heard:
     end_ms: int
     text: str  # already redacted
     confidence: float
+    identifiers: tuple[SealedIdentifier, ...]  # behind the text's placeholders
 
 
 @dataclass(slots=True, eq=False)
@@ -120,7 +129,7 @@ class AsrHandler:
     def __init__(
         self,
         engine: SpeechEngine,
-        redact: Callable[[str], str],
+        redact: Redactor,
         asr: AsrSettings,
         *,
         idle_timeout_s: float = 30.0,
@@ -325,9 +334,10 @@ class AsrHandler:
         if not transcript.text:
             self.stats.empty += 1
             return None
-        text = self._redact(transcript.text)[:4000]  # raw text ends its life here
+        text, identifiers = self._redact(transcript.text)  # raw text ends its life here
         confidence = min(max(transcript.confidence, 0.0), 1.0)
-        return _Heard(cut.speaker, cut.segment.start_ms, cut.segment.end_ms, text, confidence)
+        return _Heard(cut.speaker, cut.segment.start_ms, cut.segment.end_ms, text[:4000],
+                      confidence, tuple(identifiers))
 
     def _emit(self, call_id: str, call: _Call, heard: _Heard) -> Outgoing:
         seq, call.next_seq = call.next_seq, call.next_seq + 1
@@ -335,7 +345,8 @@ class AsrHandler:
         return Outgoing(Topic.TRANSCRIPTS, Utterance(
             call_id=call_id, seq=seq, speaker=heard.speaker, text=heard.text,
             start_ms=heard.start_ms, end_ms=heard.end_ms, confidence=heard.confidence,
-            source="asr", message_id=_message_id(call_id, f"utt:{seq}"),
+            source="asr", identifiers=list(heard.identifiers),
+            message_id=_message_id(call_id, f"utt:{seq}"),
         ))
 
     def _is_orphan(self, call: _Call, *, force: bool) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
+from functools import partial
 from typing import TYPE_CHECKING
 
 from pipelines.stage import StageHandler
@@ -86,8 +87,9 @@ def reordering_agent_handler(runtime: AgentRuntime) -> ReorderingHandler:
 
 
 def _asr_handler(settings: Settings) -> StageHandler:
-    from agents.korean import redact
     from pipelines.asr import AsrHandler
     from services.asr import load_engine
+    from services.privacy import load_pii_vault, redact_and_seal
 
-    return AsrHandler(load_engine(settings), lambda text: redact(text).text, settings.asr)
+    vault = load_pii_vault(settings)
+    return AsrHandler(load_engine(settings), partial(redact_and_seal, vault=vault), settings.asr)

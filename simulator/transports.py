@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from services.schemas import AudioChunk, CallEnded, CallStarted, Speaker, Topic, Utterance
+from services.schemas import (
+    AudioChunk,
+    CallEnded,
+    CallStarted,
+    Redactor,
+    Speaker,
+    Topic,
+    Utterance,
+)
 from simulator.timeline import Segment
 
 if TYPE_CHECKING:
@@ -61,7 +69,7 @@ class CallTransport(Protocol):
 class KafkaTransport:
     """Publishes contract messages with the broker adapter's `Publisher`."""
 
-    def __init__(self, publisher: Publisher, *, redact: Callable[[str], str] | None) -> None:
+    def __init__(self, publisher: Publisher, *, redact: Redactor | None) -> None:
         self._publisher = publisher
         self._redact = redact
 
@@ -74,11 +82,13 @@ class KafkaTransport:
         """A redacted Utterance on the transcripts topic."""
         if self._redact is None:
             raise RawTextRefused("KafkaTransport needs redact= to publish text utterances")
+        text, identifiers = self._redact(segment.text)
         event = Utterance(
             call_id=call_id,
             seq=segment.seq,
             speaker=segment.speaker,
-            text=self._redact(segment.text),
+            text=text,
+            identifiers=identifiers,
             start_ms=segment.start_ms,
             end_ms=segment.end_ms,
             confidence=1.0,

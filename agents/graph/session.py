@@ -96,7 +96,9 @@ def start_call(graph: AgentGraph, context: AgentContext, started: CallStarted) -
 
 def _utterance_event(utterance: Utterance) -> EventInput:
     return {"kind": "utterance", "message_id": utterance.message_id, "seq": utterance.seq,
-            "speaker": utterance.speaker.value, "text": utterance.text}
+            "speaker": utterance.speaker.value, "text": utterance.text,
+            "identifiers": [{"kind": i.kind, "masked": i.masked, "sealed": i.sealed}
+                            for i in utterance.identifiers]}
 
 
 def handle_utterance(graph: AgentGraph, context: AgentContext, utterance: Utterance) -> TurnResult:

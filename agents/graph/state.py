@@ -21,6 +21,7 @@ __all__ = [
     "DisputeState",
     "EventInput",
     "IntentHit",
+    "KeptIdentifier",
     "NoteRecord",
     "PhishingCueState",
     "Profile",
@@ -44,6 +45,7 @@ class EventInput(TypedDict, total=False):
     seq: int
     speaker: str
     text: str
+    identifiers: list[KeptIdentifier]
     utterances: int
     approval_id: str
 
@@ -57,12 +59,21 @@ class Profile(TypedDict):
     contract_end: str | None
 
 
+class KeptIdentifier(TypedDict):
+    """An identifier behind a placeholder: masked, and sealed for the owner (or None)."""
+
+    kind: str
+    masked: str
+    sealed: str | None
+
+
 class SeenUtterance(TypedDict):
     """One redacted utterance kept for the summary (the last MAX_UTTERANCES_KEPT)."""
 
     seq: int
     speaker: str
     text: str
+    identifiers: NotRequired[list[KeptIdentifier]]
 
 
 class IntentHit(TypedDict):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from services.api.keys import KeyStore
+from services.privacy import PiiVault
 from services.schemas import CallEnded, CallStarted, Message, Topic
 
 if TYPE_CHECKING:  # services.api.lifecycle raises the API's errors, which import this module
@@ -139,7 +140,8 @@ class ApiBackends:
 
     `chat` is None when the assistant could not be built; `chat_unavailable` says why.
     `keys` holds the database keys (None: settings keys only). `access_log` None means
-    nothing reads personal data: the routes that would refuse with 503. `async_closers`
+    nothing reads personal data: the routes that would refuse with 503. `vault` seals
+    identifiers said in calls and opens them for their owner (None: masked only). `async_closers`
     run on the app's event loop at shutdown (async clients must be closed there).
     """
 
@@ -150,4 +152,5 @@ class ApiBackends:
     chat_unavailable: str | None = None
     keys: KeyStore | None = None
     access_log: AccessLog | None = None
+    vault: PiiVault | None = None
     async_closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)

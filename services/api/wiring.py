@@ -16,6 +16,7 @@ from services.broker import kafka_endpoint, make_producer
 from services.config import Settings
 from services.db import create_engine_from_settings, session_factory
 from services.db.repositories.api_access import SqlAccessLog, SqlApiKeyStore
+from services.privacy import load_pii_vault
 from services.schemas import Topic
 
 __all__ = ["real_backends"]
@@ -60,6 +61,7 @@ def real_backends(settings: Settings) -> Iterator[ApiBackends]:
             chat_unavailable=reason,
             keys=SqlApiKeyStore(sessions),
             access_log=SqlAccessLog(sessions),
+            vault=load_pii_vault(settings),
             async_closers=closers,
         )
 

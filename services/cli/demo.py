@@ -10,6 +10,7 @@ import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -17,10 +18,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from agents.korean import redact
 from services.broker import Publisher
 from services.cli.stack import STAGES, StackEndpoints, local_stack, with_database
 from services.config import Settings, get_settings
+from services.privacy import load_pii_vault, redact_and_seal
 from simulator import (
     CallResult,
     CallTransport,
@@ -178,10 +179,11 @@ async def _drive(
         OutputCollector(stack.bootstrap, settings.kafka) as collector,
     ):
         async with httpx.AsyncClient(base_url=stack.api_url or "", timeout=30) as client:
+            seal = partial(redact_and_seal, vault=load_pii_vault(settings))
             transports: dict[Mode, CallTransport] = {
                 # Audio carries no text; the ASR stage redacts what it hears.
                 Mode.AUDIO: KafkaTransport(publisher, redact=None),
-                Mode.KAFKA_TEXT: KafkaTransport(publisher, redact=lambda t: redact(t).text),
+                Mode.KAFKA_TEXT: KafkaTransport(publisher, redact=seal),
                 Mode.HTTP_TEXT: HttpTransport(client, api_key=api_key),
             }
             sent = await play_calls(

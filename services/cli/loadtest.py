@@ -15,18 +15,19 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import httpx
 from kafka import KafkaConsumer
 
-from agents.korean import redact
 from services.broker import Publisher, client_config, make_admin
 from services.cli.demo import _model_tokens_per_call
 from services.cli.progress import progress_steps
 from services.cli.stack import STAGES, StackEndpoints, local_stack
 from services.config import Settings
+from services.privacy import load_pii_vault, redact_and_seal
 from services.schemas import Topic
 from simulator import (
     CallAudio,
@@ -202,9 +203,10 @@ async def _drive(
         base_url=stack.api_url or "http://api.invalid", timeout=30
     ) as client:
         with Publisher(stack.bootstrap, settings.kafka, client_id="kcall-loadtest-send") as pub:
+            seal = partial(redact_and_seal, vault=load_pii_vault(settings))
             transports: dict[Mode, CallTransport] = {
                 Mode.AUDIO: KafkaTransport(pub, redact=None),
-                Mode.KAFKA_TEXT: KafkaTransport(pub, redact=lambda t: redact(t).text),
+                Mode.KAFKA_TEXT: KafkaTransport(pub, redact=seal),
                 Mode.HTTP_TEXT: HttpTransport(client, api_key=api_key),
             }
 

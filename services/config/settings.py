@@ -416,6 +416,19 @@ class RetentionSettings(BaseModel):
     )
 
 
+class PrivacySettings(BaseModel):
+    """How identifiers said in calls are kept for their owner."""
+
+    pii_key: SecretStr | None = Field(
+        default=None,
+        description=(
+            "base64 of 32 bytes: the AES-256-GCM key that seals phone, account and card "
+            "numbers said in a call so that only the call's customer reads them back; unset = "
+            "a key file `pii.key` in the data dir, made on first use (one machine only)"
+        ),
+    )
+
+
 class PathSettings(BaseModel):
     """Where runtime files go."""
 
@@ -444,6 +457,7 @@ class Settings(BaseSettings):
     simulator: SimulatorSettings = SimulatorSettings()
     trace: TraceSettings = TraceSettings()
     retention: RetentionSettings = RetentionSettings()
+    privacy: PrivacySettings = PrivacySettings()
     paths: PathSettings = PathSettings()
 
     def database_url(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -65,6 +66,29 @@ class CallStarted(Envelope):
     source: Literal["voice", "chat"] = "voice"
 
 
+IdentifierKind = Literal["phone", "account", "card", "rrn", "frn", "passport", "driver_license"]
+_SEALED_PATTERN = r"^v1\.[A-Za-z0-9_-]+$"
+
+
+class SealedIdentifier(Record):
+    """An identifier the redactor took out of an utterance, as only its owner may read it.
+
+    `masked` is what anyone may see ("010-****-5678"); `sealed` is the value encrypted for
+    the call's owner (AES-256-GCM, see services.privacy), None when no key was configured.
+    Listed in the order of the text's placeholders of the same kind.
+    """
+
+    kind: IdentifierKind
+    masked: str = Field(max_length=L.MAX_LABEL_CHARS)
+    sealed: str | None = Field(
+        default=None, max_length=L.MAX_SEALED_CHARS, pattern=_SEALED_PATTERN
+    )
+
+
+Redactor = Callable[[str], tuple[str, list[SealedIdentifier]]]
+"""What entry points redact with: redacted text and the identifiers behind its placeholders."""
+
+
 class Utterance(Envelope):
     """One redacted utterance; `seq` orders a call's utterances across both speakers."""
 
@@ -76,6 +100,10 @@ class Utterance(Envelope):
     end_ms: int = Field(ge=0, le=L.MAX_CALL_MS)
     confidence: float = Field(ge=0.0, le=1.0)
     source: Literal["asr", "text"] = "text"
+    identifiers: list[SealedIdentifier] = Field(
+        default_factory=list, max_length=L.MAX_IDENTIFIERS_PER_UTTERANCE,
+        description="identifiers behind the text's placeholders, masked and sealed",
+    )
 
 
 class CallEnded(Envelope):
@@ -221,11 +249,17 @@ class MentionedAmount(Record):
 
 
 class MentionedIdentifier(Record):
-    """An identifier said in the call: its kind and masked form only, never the digits."""
+    """An identifier said in the call: its kind, masked form and the owner's sealed value.
+
+    The API drops `sealed` for everyone and opens it only for the call's own customer.
+    """
 
     kind: str = Field(max_length=L.MAX_LABEL_CHARS)
     masked: str = Field(max_length=L.MAX_LABEL_CHARS)
     seq: int = Field(ge=0, le=L.MAX_UTTERANCE_SEQ)
+    sealed: str | None = Field(
+        default=None, max_length=L.MAX_SEALED_CHARS, pattern=_SEALED_PATTERN
+    )
 
 
 class FollowUpAction(Record):

@@ -26,6 +26,7 @@ __all__ = [
     "MAX_CHURN_WEIGHT",
     "MAX_EVIDENCE_CHARS",
     "MAX_ID_CHARS",
+    "MAX_IDENTIFIERS_PER_UTTERANCE",
     "MAX_KEY_CHARS",
     "MAX_LABEL_CHARS",
     "MAX_LIST_ITEMS",
@@ -33,6 +34,7 @@ __all__ = [
     "MAX_NAME_CHARS",
     "MAX_NOTE_CHARS",
     "MAX_SAMPLE_RATE",
+    "MAX_SEALED_CHARS",
     "MAX_TEXT_CHARS",
     "MAX_UTTERANCES_PER_CALL",
     "MAX_UTTERANCE_SEQ",
@@ -93,3 +95,8 @@ MAX_TEXT_CHARS: Final = 4000
 MAX_NOTE_CHARS: Final = 1000
 #: The words a churn signal rests on.
 MAX_EVIDENCE_CHARS: Final = 400
+
+#: Identifiers one utterance may carry sealed (a turn that reads out more is cut here).
+MAX_IDENTIFIERS_PER_UTTERANCE: Final = 16
+#: Longest sealed identifier: "v1." and base64url of nonce, value (<= 64 bytes) and tag.
+MAX_SEALED_CHARS: Final = 160

@@ -23,6 +23,7 @@ import pytest
 import uvicorn
 
 from services.broker.probe import free_port
+from services.privacy import PiiVault
 from tests.browser.cdp import Browser
 from tests.fixtures.api import FakeBackends, FakeReadModel, fake_app
 
@@ -79,13 +80,40 @@ class _ChangingReadModel(FakeReadModel):
         self.snapshots += 1
         return [] if self.snapshots == 1 else [APPROVAL]
 
+    def call_view(self, call_id: str) -> dict[str, Any] | None:
+        view = super().call_view(call_id)
+        if view is not None and call_id == "call-0002":
+            view["summary"] = _summary()
+        return view
+
+
+VAULT = PiiVault(bytes(range(32)))
+
+
+def _summary() -> dict[str, Any]:
+    """call-0002's digest as the sink stores it: the phone sealed for customer C00002."""
+    return {
+        "headline": "해지 문의 통화입니다. 이탈 위험이 높습니다.",
+        "summary": "해지 문의",
+        "tags": ["해지", "이탈 위험"],
+        "sections": [{"topic": "해지", "text": "고객이 해지를 문의하였습니다."}],
+        "items": {
+            "dates": [{"value": "2026-12-08", "seq": 1}],
+            "amounts": [{"krw": 55000, "seq": 2}],
+            "identifiers": [{"kind": "phone", "masked": "010-****-6789", "seq": 0,
+                             "sealed": VAULT.seal("phone", "010-2345-6789")}],
+            "actions": [{"owner": "agent", "action": "callback", "due": None,
+                         "text": "상담사: 다시 연락", "seq": 3}],
+        },
+    }
+
 
 @pytest.fixture
 def served() -> Iterator[tuple[str, _ChangingReadModel]]:
     if not Path(CHROMIUM).exists():
         pytest.skip("chromium is not installed (apt-get install chromium)")
     read_model = _ChangingReadModel()
-    app, _ = fake_app(FakeBackends(read_model=read_model))
+    app, _ = fake_app(FakeBackends(read_model=read_model, vault=VAULT))
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
@@ -174,6 +202,34 @@ def test_a_wrong_key_shows_the_refusal_and_no_data(
     dom = _dom(f"{url}?key=wrong-key&events=1", tmp_path / "p")
     assert "오류: /v1/dashboard/stream 401" in dom
     assert "call-0002" not in dom.split("<script>", 1)[0]
+
+
+def _detail(dom: str) -> str:
+    return dom.split('<section id="detail">', 1)[1].split("</section>", 1)[0]
+
+
+def test_a_call_opens_its_digest_with_numbers_masked_for_staff(
+    served: tuple[str, _ChangingReadModel], tmp_path: Path
+) -> None:
+    url, _ = served
+    detail = _detail(_dom(f"{url}?key=super-key&events=1&call=call-0002", tmp_path / "p"))
+    assert "<h2>통화 call-0002 요약</h2>" in detail
+    assert '해지 문의 통화입니다. 이탈 위험이 높습니다.<span class="tag">해지</span>' in detail
+    assert "<li>해지: 고객이 해지를 문의하였습니다.</li>" in detail
+    assert "<li>2026-12-08</li>" in detail and "<li>55,000원</li>" in detail
+    assert "<li>전화번호 010-****-6789</li>" in detail
+    assert "<li>상담사: 다시 연락</li>" in detail
+    assert "2345" not in detail
+
+
+def test_the_calls_own_customer_reads_the_number_and_another_does_not(
+    served: tuple[str, _ChangingReadModel], tmp_path: Path
+) -> None:
+    url, _ = served
+    own = _detail(_dom(f"{url}?key=chat2-key&events=1&call=call-0002", tmp_path / "a"))
+    assert "<li>전화번호 010-2345-6789 (본인)</li>" in own
+    other = _detail(_dom(f"{url}?key=chat-key&events=1&call=call-0002", tmp_path / "b"))
+    assert "오류: 통화 call-0002 404" in other and "2345" not in other
 
 
 def test_hangul_renders_as_glyphs_not_boxes(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy import create_engine, text
 from services.cli.demo import run_demo
 from services.cli.stack import with_database
 from services.config import Settings
+from services.privacy import load_pii_vault, redact_and_seal
 from services.schemas import DisputeOutcome, Intent
 from simulator import Scenario, generate_calls, generate_world
 
@@ -75,6 +77,7 @@ def test_small_demo_matches_ground_truth(tmp_path: Path) -> None:
         credits = db.execute(text("select count(*) from credit_ledger")).scalar_one()
         utterances = db.execute(text("select text from utterances")).scalars().all()
         revisions = db.execute(text("select revision, source from summaries")).all()
+        payloads = dict(db.execute(text("select call_id, payload from summaries")).all())
     engine.dispose()
     assert summaries == len(calls)
     expected_credits = sum(
@@ -89,4 +92,24 @@ def test_small_demo_matches_ground_truth(tmp_path: Path) -> None:
     # Every call has its rules' summary (revision 0) or a model rewording of it (revision 1);
     # the source always says which.
     assert all((rev, src) in {(0, "rules"), (1, "model")} for rev, src in revisions), revisions
+    _check_identifiers(settings, calls[1:], payloads)
     print(f"model-written summaries: {sum(src == 'model' for _, src in revisions)}/{len(calls)}")
+
+
+def _check_identifiers(settings: Settings, text_calls: list, payloads: dict) -> None:  # type: ignore[type-arg]
+    """Numbers said in text calls reach their summary masked, sealed for the customer."""
+    vault = load_pii_vault(settings)  # the demo's own key (the data dir's key file)
+    checked = 0
+    for call in text_calls:
+        body = payloads[call.call_id]
+        items = (json.loads(body) if isinstance(body, str) else body).get("items", {})
+        said = [(i, turn.text) for i, turn in enumerate(call.turns)]
+        expected = [masked.masked for _, t in said for masked in redact_and_seal(t, None)[1]]
+        listed = items.get("identifiers", [])
+        assert [i["masked"] for i in listed] == expected, (call.call_id, listed, expected)
+        for identifier in listed:
+            value = vault.open(identifier["kind"], identifier["sealed"] or "")
+            assert value is not None and value in call.turns[identifier["seq"]].text
+            checked += 1
+    assert checked, "no text call said a number: the check proved nothing"
+    print(f"identifiers masked and sealed end to end: {checked}")

@@ -8,6 +8,7 @@ paths, no LLM server).
 
 from __future__ import annotations
 
+import base64
 import time
 import uuid
 from collections.abc import Iterator
@@ -15,13 +16,21 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.api import create_app
-from services.config import ApiSettings, DatabaseSettings, LlmSettings, Settings
+from services.config import (
+    ApiSettings,
+    DatabaseSettings,
+    LlmSettings,
+    PrivacySettings,
+    Settings,
+)
 from services.db import SqlApprovalStore, SqlAuditLog, SqlCallStore, seed_world
 from services.db.models import Approval
+from services.privacy import PiiVault
 from services.schemas import (
     AUDIO_MAGIC,
     ApprovalDecided,
@@ -52,6 +61,7 @@ WRITER = {"X-API-Key": "writer-key"}
 READER = {"X-API-Key": "reader-key"}
 SUPER = {"X-API-Key": "super-key"}
 T0 = datetime(2025, 6, 20, 1, 0, tzinfo=UTC)
+PII_KEY = bytes(range(32))
 
 
 @pytest.fixture
@@ -62,6 +72,7 @@ def api_settings(kafka_bootstrap: str, db_url: str) -> Settings:
             "database": DatabaseSettings(url=db_url),
             "api": ApiSettings(api_keys=KEYS),
             "llm": LlmSettings(enabled=False),
+            "privacy": PrivacySettings(pii_key=SecretStr(base64.b64encode(PII_KEY).decode())),
         }
     )
 
@@ -118,6 +129,12 @@ def test_ingestion_lands_redacted_on_the_transcripts_topic(
         utterance.text
         == "제 번호 [전화번호] 이고 주민번호는 [주민등록번호] 인데 요금이 두 번 나왔어요"
     )
+    # Beside the text: the masked forms, and the values sealed for the call's customer.
+    assert [(i.kind, i.masked) for i in utterance.identifiers] == [
+        ("phone", "010-****-5678"), ("rrn", "******-*******")]
+    vault = PiiVault(PII_KEY)
+    assert [vault.open(i.kind, i.sealed or "") for i in utterance.identifiers] == [
+        "010-1234-5678", "900101-1234568"]
     assert isinstance(ended, CallEnded) and ended.utterances == 1
 
 

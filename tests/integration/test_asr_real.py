@@ -1,12 +1,12 @@
 """Real Whisper base on real Korean speech, and the streaming stage on real audio."""
 
 import json
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from agents.korean.pii import redact
 from pipelines.asr import AsrHandler
 from pipelines.stage import Incoming, Outgoing
 from services.asr import (
@@ -19,6 +19,7 @@ from services.asr import (
 )
 from services.cli.asr_eval import cer
 from services.config import AsrSettings
+from services.privacy import redact_and_seal
 from services.schemas import AudioChunk, CallEnded, Speaker, Utterance
 from simulator.telephone import PHONE_RATE, degrade
 
@@ -80,7 +81,7 @@ def test_stage_streams_a_two_channel_phone_call(
     customer = _chunks("call-real-1", Speaker.CUSTOMER, degrade(customer_track, 16000, snr_db=25))
     agent = _chunks("call-real-1", Speaker.AGENT, degrade(agent_track, 16000, snr_db=25))
 
-    handler = AsrHandler(whisper_engine, lambda text: redact(text).text, AsrSettings())
+    handler = AsrHandler(whisper_engine, partial(redact_and_seal, vault=None), AsrSettings())
     out: list[Outgoing] = []
     for offset, chunk in enumerate(c for pair in zip(customer, agent, strict=True) for c in pair):
         out += handler.handle(Incoming(chunk, 0, offset))

@@ -21,7 +21,8 @@ def redact_pii(state: CallState, runtime: Runtime[AgentContext]) -> CallState:
         "normalized": redaction.text,
         "intent": "other", "intent_confidence": 0.0, "intent_tier": "fast", "claim": None,
         "evidence": None, "verdict": None, "dispute": None, "answer": None, "assist": [],
-        "utterances": [SeenUtterance(seq=seq, speaker=speaker, text=redaction.text)],
+        "utterances": [SeenUtterance(seq=seq, speaker=speaker, text=redaction.text,
+                                     identifiers=list(event.get("identifiers", [])))],
     }
     if redaction.spans:
         kinds = sorted({str(span.kind) for span in redaction.spans})

@@ -8,13 +8,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request, status
 from starlette.concurrency import run_in_threadpool
 
-from agents.korean import redact
 from services.api.assistant import CHAT_THREAD_PREFIX
 from services.api.deps import BackendsDep, record_read, require
 from services.api.errors import ApiError, NotFound, PayloadTooLarge, UnsupportedMedia
+from services.api.identifiers import reveal_identifiers
 from services.api.lifecycle import check_can_start, check_can_write
 from services.api.schemas import CALL_ID_PATTERN, Accepted, EndCall, StartCall, TranscriptLine
 from services.api.security import Principal
+from services.privacy import redact_and_seal
 from services.schemas import (
     AudioChunk,
     CallEnded,
@@ -94,11 +95,13 @@ def add_utterance(
     if body.end_ms and body.end_ms < body.start_ms:
         raise ApiError("end_ms는 start_ms보다 작을 수 없습니다 (end_ms < start_ms)")
     _check_started(call_id, backends)
+    text, identifiers = redact_and_seal(body.text, backends.vault)
     event = Utterance(
         call_id=call_id,
         seq=body.seq,
         speaker=body.speaker,
-        text=redact(body.text).text,
+        text=text,
+        identifiers=identifiers,
         start_ms=body.start_ms,
         end_ms=max(body.end_ms, body.start_ms),
         confidence=body.confidence,
@@ -173,8 +176,13 @@ def _call_owner(view: dict[str, Any]) -> str | None:
 
 @router.get("/{call_id}")
 def call_view(principal: Reader, call_id: CallId, backends: BackendsDep) -> dict[str, Any]:
-    """Timeline, insights and summary of a call (a customer key: only its own calls)."""
-    return _visible_call(principal, call_id, backends)
+    """Timeline, insights and summary of a call (a customer key: only its own calls).
+
+    Numbers said in the call are masked; the call's own customer also gets their values.
+    """
+    view = _visible_call(principal, call_id, backends)
+    owner = principal.customer_id is not None  # _visible_call let only the owner's key in
+    return reveal_identifiers(view, backends.vault, owner=owner)
 
 
 @router.get("/{call_id}/audit")

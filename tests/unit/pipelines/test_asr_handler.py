@@ -97,7 +97,7 @@ class Clock:
 def _handler(engine: ToneEngine | None = None, **kwargs: object) -> AsrHandler:
     return AsrHandler(
         engine or ToneEngine(),
-        lambda text: text.replace("1234", "[번호]"),
+        lambda text: (text.replace("1234", "[번호]"), []),
         AsrSettings(),
         vad=EnergyVad,
         **kwargs,  # type: ignore[arg-type]

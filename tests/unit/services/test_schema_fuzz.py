@@ -432,7 +432,7 @@ def _stage_property(topic: Topic, make: Callable[[_Clock], StageHandler]) -> Cal
 
 def test_asr_stage_survives_any_audio_record() -> None:
     def make(clock: _Clock) -> StageHandler:
-        redact = lambda text: text.replace("010-1234-5678", "[번호]")  # noqa: E731
+        redact = lambda text: (text.replace("010-1234-5678", "[번호]"), [])  # noqa: E731
         return AsrHandler(_FixedEngine(), redact, AsrSettings(), vad=_EnergyVad, clock=clock,
                           idle_timeout_s=5.0)  # fmt: skip
 

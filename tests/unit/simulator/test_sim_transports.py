@@ -42,7 +42,7 @@ def _call():  # type: ignore[no-untyped-def]
 def test_kafka_transcript_mode_redacts_and_counts() -> None:
     call = _call()
     publisher = FakePublisher()
-    transport = KafkaTransport(publisher, redact=lambda text: "[REDACTED]")  # type: ignore[arg-type]
+    transport = KafkaTransport(publisher, redact=lambda text: ("[REDACTED]", []))  # type: ignore[arg-type]
     segments = text_timeline(call)
     marked: list[int] = []
     n = asyncio.run(
