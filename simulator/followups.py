@@ -18,10 +18,12 @@ from typing import Literal
 from pydantic import Field
 
 from services.schemas import Record, Speaker
-from simulator.korean import has_batchim, number_to_hangul, won_spoken
+from simulator.korean import digits_spoken, has_batchim, number_to_hangul, won_spoken
 from simulator.scenarios import ScriptedCall, Turn
 
-__all__ = ["ExpectedAction", "FollowUpTruth", "PlantedCall", "plant_followups"]
+__all__ = [
+    "ExpectedAction", "ExpectedIdentifier", "FollowUpTruth", "PlantedCall", "plant_followups",
+]
 
 _WEEKDAYS = "월화수목금토일"
 _HOURS = ("한", "두", "세", "네", "다섯", "여섯", "일곱", "여덟", "아홉", "열", "열한", "열두")
@@ -38,6 +40,13 @@ class ExpectedAction(Record):
     due: str | None = None
 
 
+class ExpectedIdentifier(Record):
+    """A number said: its kind and the last four digits a masked form may show."""
+
+    kind: Literal["phone", "account", "card"]
+    last4: str = Field(pattern=r"^\d{4}$")
+
+
 class FollowUpTruth(Record):
     """What the planted turns say, resolved against `call_date`."""
 
@@ -46,6 +55,7 @@ class FollowUpTruth(Record):
     dates: list[str] = Field(default_factory=list)
     amounts: list[int] = Field(default_factory=list)
     actions: list[ExpectedAction] = Field(default_factory=list)
+    identifiers: list[ExpectedIdentifier] = Field(default_factory=list)
 
 
 class PlantedCall(Record):
@@ -56,7 +66,10 @@ class PlantedCall(Record):
 
 
 def plant_followups(call: ScriptedCall, *, seed: int, turns: int = 2) -> PlantedCall:
-    """Plant `turns` follow-up turns (distinct templates) before the call's last turn."""
+    """Plant follow-up turns before the call's last turn.
+
+    `turns` distinct templates, plus one turn that gives a phone or account number.
+    """
     rng = random.Random(f"followups:{seed}:{call.call_id}")
     call_date = _FIRST_DAY + dt.timedelta(days=rng.randrange(_DAYS))
     hangul = rng.random() < 0.5
@@ -69,6 +82,11 @@ def plant_followups(call: ScriptedCall, *, seed: int, turns: int = 2) -> Planted
             "dates": truth.dates + found.dates, "amounts": truth.amounts + found.amounts,
             "actions": truth.actions + found.actions,
         })
+    # The number turn draws from its own stream, so the templates above stay as they were.
+    number_rng = random.Random(f"followups-number:{seed}:{call.call_id}")
+    speaker, text, said = _says_a_number(number_rng, hangul)
+    planted.insert(number_rng.randrange(len(planted) + 1), Turn(speaker=speaker, text=text))
+    truth = truth.model_copy(update={"identifiers": [said]})
     at = len(call.turns) - 1
     seqs = list(range(at, at + len(planted)))
     new_turns = [*call.turns[:at], *planted, *call.turns[at:]]
@@ -211,6 +229,24 @@ def _customer_visits(rng: random.Random, call_date: dt.date, hangul: bool
                        f"{said}{at} 매장에 들러 볼게요."))
     return Speaker.CUSTOMER, text, _found(call_date, [day.isoformat()], actions=[
         ExpectedAction(owner="customer", action="visit", due=day.isoformat())])
+
+
+_BANKS = ("국민은행", "신한은행", "우리은행", "하나은행", "농협")
+
+
+def _says_a_number(rng: random.Random, hangul: bool) -> tuple[Speaker, str, ExpectedIdentifier]:
+    """A turn that gives a phone or account number (no date, amount or duty in it)."""
+    if rng.random() < 0.6:
+        number = f"010-{rng.randrange(2000, 10_000)}-{rng.randrange(10_000):04d}"
+        said = digits_spoken(number) if hangul else rng.choice((number, number.replace("-", "")))
+        text = rng.choice((f"제 번호는 {said}입니다.", f"연락처는 {said}예요.",
+                           f"네, 휴대폰 번호 {said} 맞습니다."))
+        return Speaker.CUSTOMER, text, ExpectedIdentifier(kind="phone", last4=number[-4:])
+    number = f"{rng.randrange(100, 1000)}-{rng.randrange(10, 100)}-{rng.randrange(10**6):06d}"
+    bank = rng.choice(_BANKS)
+    text = rng.choice((f"환불 계좌는 {bank} {number}입니다.",
+                       f"{bank} 계좌번호 {number}로 등록해 두었어요."))
+    return Speaker.CUSTOMER, text, ExpectedIdentifier(kind="account", last4=number[-4:])
 
 
 _TEMPLATES: list[_Template] = [

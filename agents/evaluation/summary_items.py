@@ -3,21 +3,23 @@
 Each case is a call's planted turns (redacted, as at the system's entry) with what they
 say; `agents.summary_items` reads them and every kind is scored by precision and recall
 over multisets: dates (ISO day or day and time), amounts (won), actions matched on who,
-what and by when, and the same actions on who and what only.
+what and by when, the same actions on who and what only, and the numbers said matched on
+kind and the last four digits their masked form shows (redaction, masking and pairing of
+the entry's kept forms with the placeholders, together).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from agents.summary_items import ExtractedItems, extract_items
+from agents.summary_items import ExtractedItems, HeardIdentifier, extract_items
 
 __all__ = ["ItemsCase", "ItemsReport", "KindScore", "items_markdown", "score_items"]
 
-_KINDS = ("dates", "amounts", "actions", "action owners")
+_KINDS = ("dates", "amounts", "actions", "action owners", "identifiers")
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,8 @@ class ItemsCase:
     amounts: Sequence[int]
     actions: Sequence[tuple[str, str, str | None]]  # (owner, action, due day)
     unlabelled: Sequence[tuple[int, str, str]] = ()  # the script's own turns: no item truth
+    identifiers: Sequence[tuple[str, str]] = ()  # (kind, last four digits) said
+    heard: Mapping[int, Sequence[HeardIdentifier]] = field(default_factory=dict)  # per seq
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,7 @@ def score_items(cases: Sequence[ItemsCase], *, keep_misses: int = 10) -> ItemsRe
         rest = extract_items(case.unlabelled, case.call_date)
         unlabelled.update(dates=len(rest.dates), amounts=len(rest.amounts),
                           actions=len(rest.actions))
-        got = extract_items(case.utterances, case.call_date)
+        got = extract_items(case.utterances, case.call_date, case.heard)
         for kind, (want, have) in _pairs(case, got).items():
             matched = sum((Counter(want) & Counter(have)).values())
             totals[kind][0] += len(want)
@@ -99,6 +103,9 @@ def _pairs(case: ItemsCase, got: ExtractedItems) -> dict[str, _Pair]:
         "amounts": (list(case.amounts), [a.krw for a in got.amounts]),
         "actions": (list(case.actions), list(actions)),
         "action owners": ([a[:2] for a in case.actions], [a[:2] for a in actions]),
+        "identifiers": (list(case.identifiers),
+                        [(i.kind, "".join(filter(str.isdigit, i.masked))[-4:])
+                         for i in got.identifiers]),
     }
 
 

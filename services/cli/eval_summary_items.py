@@ -26,7 +26,7 @@ def eval_summary_items(
     misses: Annotated[bool, typer.Option(help="List the first misses.")] = True,
     out: Annotated[Path | None, typer.Option(help="Also write the markdown here.")] = None,
 ) -> None:
-    """Score the extracted dates, amounts and actions against planted ground truth."""
+    """Score the extracted dates, amounts, actions and numbers against planted ground truth."""
     from agents.evaluation.summary_items import items_markdown, score_items
     from services.cli.eval_testset import load_testset
     from simulator.followups import plant_followups
@@ -45,13 +45,19 @@ def items_case(planted: PlantedCall) -> ItemsCase:
     """The planted turns, redacted, with their truth as a scoring case."""
     from agents.evaluation.summary_items import ItemsCase
     from agents.korean import redact
+    from agents.summary_items import HeardIdentifier
+    from services.privacy import redact_and_seal
 
     truth = planted.truth
     turns = planted.call.turns
+    entered = {seq: redact_and_seal(turns[seq].text, None) for seq in truth.planted_seqs}
     return ItemsCase(
         call_id=planted.call.call_id, call_date=truth.call_date,
-        utterances=[(seq, turns[seq].speaker.value, redact(turns[seq].text).text)
+        utterances=[(seq, turns[seq].speaker.value, entered[seq][0])
                     for seq in truth.planted_seqs],
+        heard={seq: [HeardIdentifier(i.kind, i.masked) for i in kept]
+               for seq, (_, kept) in entered.items()},
+        identifiers=[(i.kind, i.last4) for i in truth.identifiers],
         dates=truth.dates, amounts=truth.amounts,
         actions=[(a.owner, a.action, a.due) for a in truth.actions],
         unlabelled=[(seq, turn.speaker.value, redact(turn.text).text)

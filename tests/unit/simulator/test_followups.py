@@ -24,8 +24,10 @@ def test_planted_turns_sit_before_the_closing_turn() -> None:
     for call in CALLS:
         planted = plant_followups(call, seed=5, turns=3)
         turns, seqs = planted.call.turns, planted.truth.planted_seqs
-        assert len(turns) == len(call.turns) + 3 and len(seqs) == 3
-        assert seqs == list(range(len(call.turns) - 1, len(call.turns) + 2))
+        # Three follow-up templates and one turn that gives a number.
+        assert len(turns) == len(call.turns) + 4 and len(seqs) == 4
+        assert seqs == list(range(len(call.turns) - 1, len(call.turns) + 3))
+        assert len(planted.truth.identifiers) == 1
         assert turns[-1] == call.turns[-1] and turns[: seqs[0]] == call.turns[:-1]
         assert {turns[s].speaker for s in seqs} <= {Speaker.AGENT, Speaker.CUSTOMER}
 
