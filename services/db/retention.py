@@ -17,7 +17,8 @@ money (money period), the audit log and the access log (their own periods).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -84,6 +85,34 @@ _CALL_CHILDREN: tuple[tuple[DataKind, Table], ...] = (
     (DataKind.HANDOFFS, _table(HandoffRow)),
 )
 
+
+
+@dataclass(frozen=True)
+class _Purge:
+    """Rows kept apart from calls, with their own period: which, keyed how, expired when."""
+
+    kind: DataKind
+    model: type[Base]
+    keys: tuple[str, ...]
+    expired: Callable[[Table, RetentionPlan], ColumnElement[bool]]
+
+
+# In this order: money before approvals, since an approval goes once no remaining credit
+# points at it.
+_KEPT_APART: tuple[_Purge, ...] = (
+    _Purge(DataKind.CREDITS, Credit, ("credit_id",), lambda t, p: t.c.created_at < p.money),
+    _Purge(DataKind.CREDIT_CALL_TOTALS, CreditCallTotal, ("call_id",),
+           lambda t, p: t.c.updated_at < p.money),
+    _Purge(DataKind.CREDIT_DAY_TOTALS, CreditDayTotal, ("customer_id", "day"),
+           lambda t, p: t.c.updated_at < p.money),
+    _Purge(DataKind.APPROVALS, Approval, ("approval_id",),
+           lambda _, p: _settled_approval_expired(p)),
+    _Purge(DataKind.INBOX, ProcessedMessage, ("consumer", "message_id"),
+           lambda t, p: t.c.processed_at < p.calls),
+    _Purge(DataKind.AUDIT_LOG, AuditEntry, ("id",), lambda t, p: t.c.at < p.audit),
+    _Purge(DataKind.ACCESS_LOG, AccessLogRow, ("id",), lambda t, p: t.c.at < p.access_log),
+)  # fmt: skip
+
 _checkpoints = table("checkpoints", column("thread_id"))
 
 
@@ -136,39 +165,12 @@ def purge_database(
     _purge_calls(engine, plan, threads, dry_run, counts)
     if threads is not None:
         _purge_orphan_threads(engine, plan, threads, dry_run, counts)
-    # Money before approvals: an approval goes once no remaining credit points at it.
-    credits = _table(Credit)
-    counts[DataKind.CREDITS] += _purge_rows(
-        engine, credits, [credits.c.credit_id], credits.c.created_at < plan.money, plan, dry_run
-    )
-    call_totals = _table(CreditCallTotal)
-    counts[DataKind.CREDIT_CALL_TOTALS] += _purge_rows(
-        engine, call_totals, [call_totals.c.call_id], call_totals.c.updated_at < plan.money,
-        plan, dry_run,
-    )  # fmt: skip
-    day_totals = _table(CreditDayTotal)
-    counts[DataKind.CREDIT_DAY_TOTALS] += _purge_rows(
-        engine, day_totals, [day_totals.c.customer_id, day_totals.c.day],
-        day_totals.c.updated_at < plan.money, plan, dry_run,
-    )  # fmt: skip
-    approvals = _table(Approval)
-    counts[DataKind.APPROVALS] += _purge_rows(
-        engine, approvals, [approvals.c.approval_id], _settled_approval_expired(plan),
-        plan, dry_run,
-    )  # fmt: skip
-    inbox = _table(ProcessedMessage)
-    counts[DataKind.INBOX] += _purge_rows(
-        engine, inbox, [inbox.c.consumer, inbox.c.message_id],
-        inbox.c.processed_at < plan.calls, plan, dry_run,
-    )  # fmt: skip
-    audit = _table(AuditEntry)
-    counts[DataKind.AUDIT_LOG] += _purge_rows(
-        engine, audit, [audit.c.id], audit.c.at < plan.audit, plan, dry_run
-    )
-    access = _table(AccessLogRow)
-    counts[DataKind.ACCESS_LOG] += _purge_rows(
-        engine, access, [access.c.id], access.c.at < plan.access_log, plan, dry_run
-    )
+    for purge in _KEPT_APART:
+        rows = _table(purge.model)
+        keys = [rows.c[name] for name in purge.keys]
+        counts[purge.kind] += _purge_rows(
+            engine, rows, keys, purge.expired(rows, plan), plan, dry_run
+        )
     return counts
 
 
