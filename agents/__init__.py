@@ -6,8 +6,7 @@ worker, say) does not pull in LangGraph and scikit-learn.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from agents._lazy import lazy_exports
 
 __all__ = [
     "AgentContext",
@@ -46,7 +45,4 @@ _HOME = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _HOME:
-        raise AttributeError(f"module 'agents' has no attribute {name!r}")
-    return getattr(importlib.import_module(_HOME[name]), name)
+__getattr__ = lazy_exports(__name__, _HOME)

@@ -6,8 +6,9 @@ not pay for scikit-learn and SciPy (about 2 s) in processes that never classify.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from agents._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from agents.intents.classifier import IntentClassifier, IntentPrediction
@@ -100,7 +101,4 @@ _HOME = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _HOME:
-        raise AttributeError(f"module 'agents.intents' has no attribute {name!r}")
-    return getattr(importlib.import_module(_HOME[name]), name)
+__getattr__ = lazy_exports(__name__, _HOME)
