@@ -5,6 +5,9 @@ Every message is applied in one transaction together with its inbox row
 skipped whole; the unique keys underneath (call_id, (call_id, seq), ...) keep even a
 re-sent copy with a new message id from doubling anything. Nothing is held in memory,
 so every handled offset may be committed and there is nothing to flush or forget.
+
+Utterance text is redacted again before it is stored (about 0.16 ms each): entry points
+redact, but a producer that skipped them must not put personal data into the table.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from agents.korean import redact
 from agents.ports import Clock
 from pipelines.stage import Incoming, Outgoing, PoisonMessage
 from services.db import (
@@ -51,6 +55,7 @@ class SinkStats:
     applied: int = 0
     duplicates: int = 0
     ignored: int = 0
+    late_redactions: int = 0  # utterances that reached the sink with personal data in them
 
 
 class SinkHandler:
@@ -75,6 +80,8 @@ class SinkHandler:
             # Routed to the agent worker that owns the call; the API already stored it.
             self.stats.ignored += 1
             return []
+        if isinstance(message, Utterance):
+            message = self._redacted(message)
         with self._sessions.begin() as session:
             first = mark_processed(
                 session, consumer=self._consumer, message_id=message.message_id, at=self._now()
@@ -87,6 +94,16 @@ class SinkHandler:
             self.stats.duplicates += 1
             _log.debug("sink: duplicate %s for call %s", message.message_id, message.call_id)
         return []
+
+    def _redacted(self, utterance: Utterance) -> Utterance:
+        redaction = redact(utterance.text)
+        if not redaction.spans:
+            return utterance
+        self.stats.late_redactions += 1
+        kinds = ",".join(sorted({str(span.kind) for span in redaction.spans}))
+        _log.warning("sink: utterance %d of call %s carried personal data (%s); stored redacted",
+                     utterance.seq, utterance.call_id, kinds)
+        return utterance.model_copy(update={"text": redaction.text})
 
     def tick(self, now: float) -> Sequence[Outgoing]:
         """Nothing is buffered, so nothing times out."""

@@ -213,6 +213,20 @@ def test_children_before_the_call_started_make_a_stub_that_is_filled_later(
     assert [flag.customer_id for flag in store.list_churn_flags()] == ["C-0001"]
 
 
+def test_text_that_bypassed_an_entry_point_is_stored_redacted(
+    sink: SinkHandler, session_factory: sessionmaker[Session]
+) -> None:
+    raw = Utterance(call_id="call-raw", seq=0, speaker=Speaker.CUSTOMER, start_ms=0, end_ms=900,
+                    text="제 번호는 010-1234-5678이에요", confidence=1.0)  # fmt: skip
+    clean = Utterance(call_id="call-raw", seq=1, speaker=Speaker.CUSTOMER, start_ms=900,
+                      end_ms=1800, text="확인해 주세요", confidence=1.0)  # fmt: skip
+    deliver(sink, [raw, clean])
+    view = SqlCallStore(session_factory).call_view(call_id="call-raw")
+    assert view is not None
+    assert [u.text for u in view.utterances] == ["제 번호는 [전화번호]이에요", "확인해 주세요"]
+    assert sink.stats.late_redactions == 1
+
+
 def test_poison_and_foreign_messages(
     sink: SinkHandler, session_factory: sessionmaker[Session]
 ) -> None:
