@@ -5,7 +5,7 @@ Nothing here does I/O. Unit tests use in-memory fakes; integration tests the rea
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel
@@ -28,6 +28,14 @@ class Clock(Protocol):
     def now(self) -> datetime:
         """The current UTC time."""
         ...
+
+
+class SystemClock:
+    """The system's clock in UTC: the one Clock used wherever no clock is injected."""
+
+    def now(self) -> datetime:
+        """The current UTC time."""
+        return datetime.now(UTC)
 
 
 class BillingRepository(Protocol):

@@ -10,7 +10,6 @@ import logging
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine
@@ -18,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from agents.graph import AgentContext, AgentGraph, build_graph
 from agents.intents import IntentClassifier
-from agents.ports import AuditLog, Clock
+from agents.ports import AuditLog, Clock, SystemClock
 from pipelines.agent import AgentHandler, ModelWork
 from pipelines.model import ModelStageHandler
 from services.config import Settings
@@ -103,7 +102,7 @@ def build_agent_runtime(
         intents: A ready fast-tier model (tests); default: `load_intent_model(settings)`.
         clock: Injected time (tests); default: the system clock in UTC.
     """
-    clock = clock or _UtcClock()
+    clock = clock or SystemClock()
     engine = create_engine_from_settings(settings)
     with ExitStack() as stack:
         stack.callback(engine.dispose)
@@ -147,7 +146,7 @@ def build_model_stage(settings: Settings) -> Iterator[ModelStageHandler]:
     chat_model = build_chat_model(settings.model_copy(update={"llm": llm}),
                                   base_url=settings.llm.base_url)
     engine = create_engine_from_settings(settings)
-    clock = _UtcClock()
+    clock = SystemClock()
     handler = ModelStageHandler(chat_model, now=clock.now,
                                 concurrency=agent.model_stage_concurrency,
                                 max_queued=agent.model_stage_queue,
@@ -190,8 +189,3 @@ def _flush_quietly(checkpoints: WriteBehindSaver) -> None:
         checkpoints.flush()
     except Exception as error:  # uncommitted input is replayed by the next owner anyway
         _log.warning("checkpoints not flushed on close: %r", error)
-
-
-class _UtcClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)

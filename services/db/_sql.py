@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, cast
 
@@ -20,14 +19,6 @@ _COUNT_ROWS = {"preserve_rowcount": True}
 
 Excluded = ReadOnlyColumnCollection[str, KeyedColumnElement[Any]]
 Condition = Callable[[Table, Excluded], ColumnElement[bool]]
-
-
-class UtcClock:
-    """The system clock, in UTC (the default wherever no clock is injected)."""
-
-    def now(self) -> datetime:
-        """The current UTC time."""
-        return datetime.now(UTC)
 
 
 def derived_id(prefix: str, key: str) -> str:

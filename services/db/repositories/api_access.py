@@ -13,8 +13,7 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from agents.ports import Clock
-from services.db._sql import UtcClock
+from agents.ports import Clock, SystemClock
 from services.db.models import AccessLogRow, ApiKeyRow
 
 __all__ = ["AccessEntry", "SqlAccessLog", "SqlApiKeyStore", "StoredKey"]
@@ -69,7 +68,7 @@ class SqlApiKeyStore:
 
     def __init__(self, sessions: sessionmaker[Session], *, clock: Clock | None = None) -> None:
         self._sessions = sessions
-        self._clock = clock or UtcClock()
+        self._clock = clock or SystemClock()
 
     def create(
         self, *, key_id: str, secret_hash: str, role: str, subject: str, label: str = ""
@@ -119,7 +118,7 @@ class SqlAccessLog:
 
     def __init__(self, sessions: sessionmaker[Session], *, clock: Clock | None = None) -> None:
         self._sessions = sessions
-        self._clock = clock or UtcClock()
+        self._clock = clock or SystemClock()
 
     def record(
         self,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from agents.ports import ApprovalTicket, Clock
-from services.db._sql import UtcClock, derived_id, insert_ignore, rowcount
+from agents.ports import ApprovalTicket, Clock, SystemClock
+from services.db._sql import derived_id, insert_ignore, rowcount
 from services.db.errors import ApprovalAlreadyDecided, ApprovalNotFound, IdempotencyConflict
 from services.db.models import Approval
 
@@ -23,7 +23,7 @@ class SqlApprovalStore:
 
     def __init__(self, sessions: sessionmaker[Session], *, clock: Clock | None = None) -> None:
         self._sessions = sessions
-        self._clock = clock or UtcClock()
+        self._clock = clock or SystemClock()
 
     def request(
         self, *, call_id: str, customer_id: str, idempotency_key: str, amount_krw: int, reason: str

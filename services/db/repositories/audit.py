@@ -7,8 +7,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from agents.ports import Clock
-from services.db._sql import UtcClock
+from agents.ports import Clock, SystemClock
 from services.db.models import AuditEntry
 
 
@@ -17,7 +16,7 @@ class SqlAuditLog:
 
     def __init__(self, sessions: sessionmaker[Session], *, clock: Clock | None = None) -> None:
         self._sessions = sessions
-        self._clock = clock or UtcClock()
+        self._clock = clock or SystemClock()
 
     def record(
         self,

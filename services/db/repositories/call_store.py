@@ -7,8 +7,7 @@ from collections.abc import Callable
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from agents.ports import Clock
-from services.db._sql import UtcClock
+from agents.ports import Clock, SystemClock
 from services.db.models import (
     Approval,
     Call,
@@ -38,7 +37,7 @@ class SqlCallStore:
 
     def __init__(self, sessions: sessionmaker[Session], *, clock: Clock | None = None) -> None:
         self._sessions = sessions
-        self._clock = clock or UtcClock()
+        self._clock = clock or SystemClock()
 
     # --- writes --------------------------------------------------------------------
 

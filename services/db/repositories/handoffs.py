@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from agents.ports import Clock
-from services.db._sql import UtcClock, insert_ignore, rowcount
+from agents.ports import Clock, SystemClock
+from services.db._sql import insert_ignore, rowcount
 from services.db.errors import HandoffAlreadyClaimed, HandoffNotFound
 from services.db.models import Call, HandoffRow
 from services.db.views import HandoffView
@@ -38,7 +38,7 @@ class SqlHandoffQueue:
 
     def __init__(self, sessions: sessionmaker[Session], *, clock: Clock | None = None) -> None:
         self._sessions = sessions
-        self._clock = clock or UtcClock()
+        self._clock = clock or SystemClock()
 
     def waiting(self, *, limit: int = 100) -> list[HandoffView]:
         """Handoffs nobody has claimed yet, oldest first."""

@@ -29,8 +29,8 @@ from typing import Literal
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from agents.ports import Clock, CreditCapExceeded, CreditReceipt
-from services.db._sql import UtcClock, derived_id, insert_ignore, rowcount
+from agents.ports import Clock, CreditCapExceeded, CreditReceipt, SystemClock
+from services.db._sql import derived_id, insert_ignore, rowcount
 from services.db.errors import IdempotencyConflict
 from services.db.models import Credit
 from services.db.models.money import CreditCallTotal, CreditDayTotal
@@ -56,7 +56,7 @@ class SqlCreditLedger:
         backfill) are in it.
         """
         self._sessions = sessions
-        self._clock = clock or UtcClock()
+        self._clock = clock or SystemClock()
         self._day_zone = day_zone
 
     def issue_credit(
