@@ -5,6 +5,7 @@ import os
 from hypothesis import settings
 
 pytest_plugins = [
+    "tests.fixtures.agents",
     "tests.fixtures.broker",
     "tests.fixtures.database",
     "tests.fixtures.llm",

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from agents.intents import IntentClassifier, load_or_train, seed_utterances
+from agents.intents import IntentClassifier
 from pipelines.bootstrap import build_agent_runtime
 from pipelines.stage import Incoming, Outgoing
 from services.config.settings import DatabaseSettings, LlmSettings, PathSettings, Settings
@@ -44,12 +44,6 @@ LINES = [
     (Speaker.CUSTOMER, "이런 일이 또 생기면 KT로 번호이동할 거예요"),
     (Speaker.AGENT, "불편을 드려 죄송합니다 확인 후 처리해 드리겠습니다"),
 ]
-
-
-@pytest.fixture(scope="session")
-def intent_model(pytestconfig: pytest.Config) -> IntentClassifier:
-    assert pytestconfig.cache is not None
-    return load_or_train(Path(pytestconfig.cache.mkdir("kcall-intent-model")), seed_utterances)
 
 
 def _settings(db_url: str, tmp_path: Path) -> Settings:

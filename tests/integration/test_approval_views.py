@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from agents.intents import IntentClassifier, load_or_train, seed_utterances
+from agents.intents import IntentClassifier
 from pipelines.bootstrap import build_agent_runtime
 from pipelines.sink import SinkHandler
 from pipelines.stage import Incoming, Outgoing
@@ -38,12 +38,6 @@ from tests.unit.agents.fakes import FakeClock, world
 pytestmark = pytest.mark.integration
 
 TEXT = "지난달 해외에 간 적이 없는데 로밍 요금이 나왔어요"
-
-
-@pytest.fixture(scope="module")
-def intent_model(pytestconfig: pytest.Config) -> IntentClassifier:
-    assert pytestconfig.cache is not None
-    return load_or_train(Path(pytestconfig.cache.mkdir("kcall-intent-model")), seed_utterances)
 
 
 def _apply(sink: SinkHandler, outputs: Sequence[Outgoing], offset: int) -> None:

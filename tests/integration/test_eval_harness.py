@@ -13,19 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from agents.intents import IntentClassifier, load_or_train, seed_utterances
+from agents.intents import IntentClassifier
 from services.cli.eval_report import report_json, report_markdown, targets
 from services.cli.eval_testset import load_testset
 from services.cli.evaluation import EvalOptions, run_evaluation
 from services.config.settings import LlmSettings, PathSettings, Settings
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def intent_model(pytestconfig: pytest.Config) -> IntentClassifier:
-    assert pytestconfig.cache is not None
-    return load_or_train(Path(pytestconfig.cache.mkdir("kcall-intent-model")), seed_utterances)
 
 
 def _unit(value: float | None) -> bool:

@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from agents.intents import IntentClassifier, load_or_train, seed_utterances
+from agents.intents import IntentClassifier
 from agents.policies.handoff import HANDOFF_MESSAGE
 from pipelines.bootstrap import build_agent_runtime
 from pipelines.sink import SinkHandler
@@ -67,12 +67,6 @@ NORMAL = [
     (Speaker.AGENT, "감사합니다, 고객님. 무엇을 도와드릴까요?"),
     (Speaker.CUSTOMER, "상담원 연결은 안 해도 돼요. 요금 미납 문자 왔던데 지금 바로 낼게요."),
 ]
-
-
-@pytest.fixture(scope="module")
-def intent_model(pytestconfig: pytest.Config) -> IntentClassifier:
-    assert pytestconfig.cache is not None
-    return load_or_train(Path(pytestconfig.cache.mkdir("kcall-intent-model")), seed_utterances)
 
 
 def _utterance(call_id: str, seq: int, speaker: Speaker, text: str) -> Utterance:

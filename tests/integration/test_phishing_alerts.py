@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from agents.intents import IntentClassifier, load_or_train, seed_utterances
+from agents.intents import IntentClassifier
 from pipelines.bootstrap import build_agent_runtime
 from services.broker import Publisher
 from services.config.settings import (
@@ -46,12 +46,6 @@ NORMAL = [
     (Speaker.AGENT, "네, 고객님. 문자로 보내 드렸습니다."),
     (Speaker.CUSTOMER, "네, 감사합니다."),
 ]
-
-
-@pytest.fixture(scope="session")
-def intent_model(pytestconfig: pytest.Config) -> IntentClassifier:
-    assert pytestconfig.cache is not None
-    return load_or_train(Path(pytestconfig.cache.mkdir("kcall-intent-model")), seed_utterances)
 
 
 def _send_call(publisher: Publisher, call_id: str, lines: list[tuple[Speaker, str]]) -> None:

@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, MetaData, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from agents.intents import IntentClassifier, load_or_train, seed_utterances
+from agents.intents import IntentClassifier
 from pipelines.bootstrap import build_agent_runtime
 from pipelines.dlq import build_dead_letter
 from pipelines.sink import SinkHandler
@@ -48,12 +48,6 @@ TEXT = (
     f"제 번호는 {PII['phone']}이고 주민번호는 {PII['resident number']}예요. "
     f"카드 {PII['card']}로 결제했는데 요금이 두 번 나왔어요. 메일은 {PII['email']}입니다."
 )
-
-
-@pytest.fixture(scope="session")
-def intent_model(pytestconfig: pytest.Config) -> IntentClassifier:
-    assert pytestconfig.cache is not None
-    return load_or_train(Path(pytestconfig.cache.mkdir("kcall-intent-model")), seed_utterances)
 
 
 @pytest.fixture
