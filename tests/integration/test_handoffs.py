@@ -41,17 +41,20 @@ from services.db import HandoffAlreadyClaimed, SqlHandoffQueue, seed_world, sess
 from services.db.models import HandoffRow
 from services.db.repositories.api_access import SqlAccessLog
 from services.schemas import (
-    CallEnded,
-    CallStarted,
     HandoffReason,
     HandoffRequested,
     Speaker,
     Topic,
-    Utterance,
     decode,
 )
 from tests.fixtures.api import FakePublisher
-from tests.fixtures.broker import StageThread, fast_kafka_settings, read_topic, unique_name
+from tests.fixtures.broker import (
+    StageThread,
+    fast_kafka_settings,
+    read_topic,
+    send_text_call,
+    unique_name,
+)
 from tests.unit.agents.fakes import world
 
 pytestmark = pytest.mark.integration
@@ -67,21 +70,6 @@ NORMAL = [
     (Speaker.AGENT, "감사합니다, 고객님. 무엇을 도와드릴까요?"),
     (Speaker.CUSTOMER, "상담원 연결은 안 해도 돼요. 요금 미납 문자 왔던데 지금 바로 낼게요."),
 ]
-
-
-def _utterance(call_id: str, seq: int, speaker: Speaker, text: str) -> Utterance:
-    return Utterance(call_id=call_id, seq=seq, speaker=speaker, text=text, start_ms=seq * 3000,
-                     end_ms=seq * 3000 + 2500, confidence=0.9, source="asr")
-
-
-def _send_call(publisher: Publisher, call_id: str, lines: list[tuple[Speaker, str]],
-               *, repeat: int | None = None) -> None:
-    publisher.send(Topic.TRANSCRIPTS, CallStarted(call_id=call_id, customer_id="C1"))
-    for seq, (speaker, text) in enumerate(lines):
-        copies = 2 if seq == repeat else 1  # the same message twice: a redelivery
-        for _ in range(copies):
-            publisher.send(Topic.TRANSCRIPTS, _utterance(call_id, seq, speaker, text))
-    publisher.send(Topic.TRANSCRIPTS, CallEnded(call_id=call_id, utterances=len(lines)))
 
 
 @contextmanager
@@ -125,8 +113,8 @@ def test_a_call_asking_for_a_person_is_queued_once_and_claimed_once(
                         settings=settings), \
             StageThread(sink, bootstrap=private_kafka_bootstrap, settings=settings):
         with Publisher(private_kafka_bootstrap, settings.kafka) as publisher:
-            _send_call(publisher, asks_id, ASKS, repeat=1)
-            _send_call(publisher, normal_id, NORMAL)
+            send_text_call(publisher, asks_id, ASKS, repeat=1)
+            send_text_call(publisher, normal_id, NORMAL)
             publisher.flush()
         read_topic(private_kafka_bootstrap, Topic.SUMMARIES.value, min_records=2, timeout_s=120)
         records = read_topic(private_kafka_bootstrap, Topic.HANDOFFS.value, min_records=1,

@@ -25,17 +25,20 @@ from services.config.settings import (
 )
 from services.db import seed_world
 from services.schemas import (
-    CallEnded,
-    CallStarted,
     GuardianAlert,
     PhishingAlert,
     Speaker,
     Topic,
-    Utterance,
     decode,
 )
 from simulator.phishing import generate_phishing_calls
-from tests.fixtures.broker import StageThread, fast_kafka_settings, read_topic, unique_name
+from tests.fixtures.broker import (
+    StageThread,
+    fast_kafka_settings,
+    read_topic,
+    send_text_call,
+    unique_name,
+)
 from tests.unit.agents.fakes import world
 
 pytestmark = pytest.mark.integration
@@ -46,15 +49,6 @@ NORMAL = [
     (Speaker.AGENT, "네, 고객님. 문자로 보내 드렸습니다."),
     (Speaker.CUSTOMER, "네, 감사합니다."),
 ]
-
-
-def _send_call(publisher: Publisher, call_id: str, lines: list[tuple[Speaker, str]]) -> None:
-    publisher.send(Topic.TRANSCRIPTS, CallStarted(call_id=call_id, customer_id="C1"))
-    for seq, (speaker, text) in enumerate(lines):
-        publisher.send(Topic.TRANSCRIPTS, Utterance(
-            call_id=call_id, seq=seq, speaker=speaker, text=text, start_ms=seq * 3000,
-            end_ms=seq * 3000 + 2500, confidence=0.9, source="asr"))
-    publisher.send(Topic.TRANSCRIPTS, CallEnded(call_id=call_id, utterances=len(lines)))
 
 
 def test_a_phishing_call_yields_exactly_one_alert_on_the_topic(
@@ -72,8 +66,8 @@ def test_a_phishing_call_yields_exactly_one_alert_on_the_topic(
             StageThread(runtime.handler(), bootstrap=private_kafka_bootstrap,
                         settings=settings):
         with Publisher(private_kafka_bootstrap, settings.kafka) as publisher:
-            _send_call(publisher, scam_id, [(t.speaker, t.text) for t in scam.turns])
-            _send_call(publisher, normal_id, NORMAL)
+            send_text_call(publisher, scam_id, [(t.speaker, t.text) for t in scam.turns])
+            send_text_call(publisher, normal_id, NORMAL)
             publisher.flush()
         summaries = read_topic(private_kafka_bootstrap, Topic.SUMMARIES.value,
                                min_records=2, timeout_s=120)
