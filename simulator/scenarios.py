@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import Field
 
@@ -13,6 +14,11 @@ __all__ = [
     "SCENARIO_INTENT",
     "CallTruth",
     "ExpectedDispute",
+    "CallLength",
+    "Mood",
+    "PiiKind",
+    "PlantedPii",
+    "Register",
     "Scenario",
     "ScenarioMix",
     "ScriptedCall",
@@ -86,6 +92,23 @@ class ScenarioMix(Record):
     valid_dispute_rate: float = Field(
         default=0.25, ge=0, le=1, description="disputes of correct charges"
     )
+    # The variation layer (simulator.variation) draws these from a stream of its own.
+    short_call_rate: float = Field(default=0.2, ge=0, le=1, description="4 to 6 turns")
+    long_call_rate: float = Field(default=0.2, ge=0, le=1, description="14 to 20 turns")
+    formal_rate: float = Field(
+        default=0.15, ge=0, le=1, description="non-casual caller speaks 하십시오체"
+    )
+    hesitation_rate: float = Field(default=0.35, ge=0, le=1, description="음…, stutters")
+    correction_rate: float = Field(default=0.3, ge=0, le=1, description="a slip taken back")
+    angry_rate: float = Field(
+        default=0.1, ge=0, le=1, description="otherwise calm callers made angry (x3 on pivots)"
+    )
+    calm_remark_rate: float = Field(
+        default=0.3, ge=0, le=1, description="calm callers who add a courteous remark"
+    )
+    card_rate: float = Field(
+        default=0.5, ge=0, le=1, description="payment calls that say a card or account number"
+    )
 
 
 class Turn(Record):
@@ -107,13 +130,37 @@ class ExpectedDispute(Record):
     period: str
 
 
+PiiKind = Literal["name", "phone", "birth_date", "account", "card"]
+Mood = Literal["calm", "angry"]
+Register = Literal["polite", "formal", "casual"]
+CallLength = Literal["short", "normal", "long"]
+
+
+class PlantedPii(Record):
+    """Personal data said in a turn: where, what kind, and the words that say it."""
+
+    seq: int = Field(ge=0)
+    kind: PiiKind
+    said: str = Field(description="the value as spoken, a substring of the turn's text")
+
+
 class CallTruth(Record):
-    """Ground truth for one call, for scoring the system under test."""
+    """Ground truth for one call, for scoring the system under test.
+
+    The fields after `churn_expected` came with the variation layer; their defaults let
+    calls written before it (the committed test set) still load.
+    """
 
     expected_intents: list[Intent] = Field(min_length=1, description="in the order raised")
     primary_intent: Intent
     expected_dispute: ExpectedDispute | None = None
     churn_expected: bool
+    mood: Mood = "calm"
+    speech_level: Register = Field(
+        default="polite", description="해요체, 하십시오체 or 반말 (the agent is always polite)"
+    )
+    length: CallLength = "normal"
+    pii: list[PlantedPii] = Field(default_factory=list)
 
 
 class ScriptedCall(Record):

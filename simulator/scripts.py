@@ -2,7 +2,9 @@
 
 Seeds: `generate_calls(seed=s)` draws from `random.Random(f"calls:{s}")` and
 `training_utterances(s, n)` from `random.Random(f"train:{s}")`, so the two streams never share
-draws even for the same integer seed. They do share the phrase templates (like a real
+draws even for the same integer seed. Each call's variation (length, speech level, mood,
+disfluencies: `simulator.variation`) draws from `random.Random(f"variation:{s}:{call_id}")`,
+so it never moves the shared stream's draws. They do share the phrase templates (like a real
 classifier trained on transcripts of the same call center), so accuracy on simulated calls is
 an optimistic estimate; use held-out real transcripts for a pessimistic one.
 """
@@ -10,10 +12,11 @@ an optimistic estimate; use held-out real transcripts for a pessimistic one.
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 
 from services.schemas import AnomalyKind, ChargeKind, DisputeOutcome, Intent
 from simulator import phrases, slots
-from simulator.dialogue import DialoguePlan, build_turns
+from simulator.dialogue import DialoguePlan, ScriptLine, build_lines
 from simulator.korean import won_spoken
 from simulator.scenarios import (
     SCENARIO_INTENT,
@@ -24,6 +27,7 @@ from simulator.scenarios import (
     ScriptedCall,
 )
 from simulator.training import training_utterances
+from simulator.variation import vary_call
 from simulator.world import InjectedAnomaly, SyntheticWorld, ValidCharge
 
 __all__ = ["generate_calls", "training_utterances"]
@@ -80,9 +84,9 @@ def generate_calls(
             dispute.customer_id if dispute else rng.choice(world.billing.customers).customer_id
         )
         call_id = f"{call_id_prefix}-{seed}-{i:05d}"
-        calls.append(
-            _script(rng, world, call_id, customer_id, scenario, dispute, mix, auto_credit_limit_krw)
-        )
+        call = _script(rng, world, call_id, customer_id, scenario, dispute, mix,
+                       auto_credit_limit_krw)  # fmt: skip
+        calls.append(_vary(call, seed=seed, mix=mix))
     return calls
 
 
@@ -95,7 +99,7 @@ def _script(
     dispute: InjectedAnomaly | ValidCharge | None,
     mix: ScenarioMix,
     limit: int,
-) -> ScriptedCall:
+) -> _Drafted:
     customer = world.customer(customer_id)
     hangul = rng.random() < mix.hangul_number_rate
     latest = world.invoices_of(customer_id)[-1].period
@@ -132,10 +136,27 @@ def _script(
         expected_dispute=expected,
         churn_expected=primary in (Intent.CANCELLATION, Intent.PORT_OUT) or pivot is not None,
     )
-    turns = build_turns(rng, plan, mix)
-    return ScriptedCall(
-        call_id=call_id, customer_id=customer_id, scenario=scenario, turns=turns, truth=truth
-    )
+    lines = build_lines(rng, plan, mix)
+    return _Drafted(ScriptedCall(call_id=call_id, customer_id=customer_id, scenario=scenario,
+                                 turns=[line.turn for line in lines], truth=truth),
+                    lines, casual)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Drafted:
+    call: ScriptedCall
+    lines: list[ScriptLine]
+    casual: bool
+
+
+def _vary(drafted: _Drafted, *, seed: int, mix: ScenarioMix) -> ScriptedCall:
+    call = drafted.call
+    varied = vary_call(random.Random(f"variation:{seed}:{call.call_id}"), drafted.lines,
+                       scenario=call.scenario, casual=drafted.casual, mix=mix)  # fmt: skip
+    truth = call.truth.model_copy(update={
+        "mood": varied.mood, "speech_level": varied.speech_level, "length": varied.length,
+        "pii": varied.pii})  # fmt: skip
+    return call.model_copy(update={"turns": varied.turns, "truth": truth})
 
 
 def _name_a_purchase(
