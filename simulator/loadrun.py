@@ -16,10 +16,22 @@ from simulator.audio import CallAudio
 from simulator.collector import CallObservation
 from simulator.report import CallResult
 from simulator.scenarios import ScriptedCall
-from simulator.timeline import text_timeline
+from simulator.timeline import Segment, text_timeline
+from simulator.transcript_match import Heard, match_turns
 from simulator.transports import CallTransport, send_audio, send_transcript
 
-__all__ = ["Mode", "PlannedCall", "SentCall", "play_call", "play_calls", "score_call"]
+__all__ = [
+    "AUDIO_CHUNK_MS",
+    "Mode",
+    "PlannedCall",
+    "SentCall",
+    "found_intent",
+    "play_call",
+    "play_calls",
+    "score_call",
+]
+
+AUDIO_CHUNK_MS = 200
 
 
 class Mode(StrEnum):
@@ -28,6 +40,7 @@ class Mode(StrEnum):
     AUDIO = "audio"
     KAFKA_TEXT = "kafka-text"
     HTTP_TEXT = "http-text"
+    CHAT_SESSION = "chat-session"
 
 
 @dataclass(frozen=True)
@@ -41,12 +54,18 @@ class PlannedCall:
 
 @dataclass
 class SentCall:
-    """Monotonic times at which a call's events left the simulator."""
+    """Monotonic times at which a call's events left the simulator.
+
+    Audio calls also keep where each turn sits in the audio and when each chunk index left
+    (both channels' chunk i), for utterance end → transcript.
+    """
 
     planned: PlannedCall
     utterance_sent: dict[int, float] = field(default_factory=dict)
     ended_at: float = 0.0
     audio_s: float = 0.0
+    segments: list[Segment] = field(default_factory=list)
+    chunk_sent: dict[int, float] = field(default_factory=dict)
 
 
 async def play_call(
@@ -63,10 +82,24 @@ async def play_call(
     def mark(seq: int) -> None:
         sent.utterance_sent[seq] = time.monotonic()
 
+    def mark_chunk(index: int) -> None:
+        sent.chunk_sent[index] = time.monotonic()
+
+    if plan.mode is Mode.CHAT_SESSION:
+        raise ValueError("chat sessions are played by simulator.chat_load, not as calls")
     if plan.mode is Mode.AUDIO:
         audio = await asyncio.to_thread(render_audio, call)
         sent.audio_s = max(len(pcm) for pcm in audio.channels.values()) / audio.sample_rate
-        await send_audio(transport, call.call_id, call.customer_id, audio, realtime=realtime)
+        sent.segments = list(audio.segments)
+        await send_audio(
+            transport,
+            call.call_id,
+            call.customer_id,
+            audio,
+            chunk_ms=AUDIO_CHUNK_MS,
+            realtime=realtime,
+            on_sent=mark_chunk,
+        )
     else:
         segments = text_timeline(call)
         await send_transcript(
@@ -121,6 +154,8 @@ def score_call(sent: SentCall, seen: CallObservation) -> CallResult:
             latencies.setdefault("utterance→insight", []).append(
                 (arrived - sent.utterance_sent[seq]) * 1000
             )
+    if sent.planned.mode is Mode.AUDIO:
+        latencies.update(_audio_latencies(sent, seen))
     # Audio calls end when the last chunk is sent; their summary also waits for the ASR
     # stage to catch up, so they are reported apart from text calls.
     suffix = " (audio, after ASR)" if sent.planned.mode is Mode.AUDIO else ""
@@ -144,3 +179,20 @@ def score_call(sent: SentCall, seen: CallObservation) -> CallResult:
         completed=summary is not None,
         model_summarized=seen.model_summary is not None,
     )
+
+
+def _audio_latencies(sent: SentCall, seen: CallObservation) -> dict[str, list[float]]:
+    """Utterance end → transcript per turn, and transcript → insight per customer transcript."""
+    heard = [Heard(u.speaker, u.start_ms, u.end_ms, at) for u, at in seen.transcripts]
+    matched = match_turns(sent.segments, heard, sent.chunk_sent, chunk_ms=AUDIO_CHUNK_MS)
+    latencies = {"utterance end→transcript": matched.latencies_ms} if matched.latencies_ms else {}
+    # ASR numbers its utterances itself, so an insight is matched to the transcript it read.
+    transcripts = {u.seq: (u, at) for u, at in seen.transcripts}
+    to_insight = [
+        (arrived - transcripts[seq][1]) * 1000
+        for seq, (_, arrived) in seen.insights.items()
+        if seq in transcripts and transcripts[seq][0].speaker is Speaker.CUSTOMER
+    ]
+    if to_insight:
+        latencies["transcript→insight"] = to_insight
+    return latencies

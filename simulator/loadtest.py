@@ -38,10 +38,15 @@ class Shape(StrEnum):
 
 
 class LoadMode(StrEnum):
-    """How calls enter: transcripts on Kafka, audio through ASR, the HTTP API, or a mix."""
+    """How load enters.
+
+    Transcripts on Kafka, audio through ASR, call ingestion through the HTTP API, the
+    assistant's chat sessions on the API, or a mix of the three call modes.
+    """
 
     TEXT = "text"
     AUDIO = "audio"
+    HTTP = "http"
     CHAT = "chat"
     MIXED = "mixed"
 
@@ -49,7 +54,8 @@ class LoadMode(StrEnum):
 _SINGLE = {
     LoadMode.TEXT: Mode.KAFKA_TEXT,
     LoadMode.AUDIO: Mode.AUDIO,
-    LoadMode.CHAT: Mode.HTTP_TEXT,
+    LoadMode.HTTP: Mode.HTTP_TEXT,
+    LoadMode.CHAT: Mode.CHAT_SESSION,
 }
 # A mixed run leans on text: audio through Whisper costs seconds of CPU per call.
 _MIX_MODES = (Mode.KAFKA_TEXT, Mode.HTTP_TEXT, Mode.AUDIO)

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from simulator.chat_load import ChatReply
 from simulator.loadrun import Mode
 from simulator.loadtest import Dispatch
 from simulator.loadtest_probes import Sample
@@ -35,6 +36,7 @@ class LoadOutcome:
     dlq: Mapping[str, int] = field(default_factory=dict)
     fallbacks: int = 0
     missing: Sequence[str] = ()
+    chat: Sequence[ChatReply] = ()
 
 
 def stage_name(stage: str, mode: Mode) -> str:
@@ -86,8 +88,15 @@ def build_report(outcome: LoadOutcome) -> dict[str, Any]:
             "churn_f1",
         )
     }
+    for reply in outcome.chat:
+        for stage, value in (
+            ("chat message→first piece", reply.first_piece_ms),
+            ("chat message→full reply", reply.full_reply_ms),
+        ):
+            if value is not None:
+                over_time.setdefault(stage, []).append((round(reply.sent_at_s, 3), value))
     processes = sorted({name for s in outcome.samples for name in (*s.rss_mib, *s.cpu_pct)})
-    return {
+    report = {
         "config": dict(outcome.config),
         "offered": {"calls": len(outcome.dispatches), "per_s": len(outcome.dispatches) / duration},
         "achieved": {
@@ -131,6 +140,46 @@ def build_report(outcome: LoadOutcome) -> dict[str, Any]:
             "latency_ms": {stage: sorted(pts) for stage, pts in sorted(over_time.items())},
             "samples": [asdict(s) for s in outcome.samples],
         },
+        "latency_over_time_ms": {
+            stage: _windows(pts, duration) for stage, pts in sorted(over_time.items())
+        },
+        "audio_turns": _audio_turns(outcome),
+    }
+    if outcome.chat:
+        report["chat"] = _chat(outcome.chat)
+    return report
+
+
+def _windows(points: Sequence[tuple[float, float]], duration_s: float) -> list[dict[str, Any]]:
+    """p50/p95 of a stage per window of call start (a chat message: its send), twelve or so."""
+    width = max(5.0, duration_s / 12)
+    by_window: dict[int, list[float]] = {}
+    for at, value in points:
+        by_window.setdefault(int(at // width), []).append(value)
+    return [
+        {"from_s": round(i * width, 3), **_dist(values)} for i, values in sorted(by_window.items())
+    ]
+
+
+def _audio_turns(outcome: LoadOutcome) -> dict[str, int]:
+    """Turns sent as audio, and how many got a transcript (utterance end→transcript count)."""
+    turns = sum(len(d.sent.segments) for d in outcome.dispatches if d.sent is not None)
+    heard = sum(len(r.latencies_ms.get("utterance end→transcript", ())) for r in outcome.results)
+    return {"turns": turns, "transcribed": heard}
+
+
+def _chat(replies: Sequence[ChatReply]) -> dict[str, Any]:
+    kinds: dict[str, int] = {}
+    for reply in replies:
+        if reply.error_kind is not None:
+            kinds[reply.error_kind] = kinds.get(reply.error_kind, 0) + 1
+    return {
+        "messages": len(replies),
+        "replies_ok": sum(reply.error is None for reply in replies),
+        "errors": kinds,
+        "first_errors": [reply.error for reply in replies if reply.error][:5],
+        "message_slip_s": _dist([reply.slip_s for reply in replies]),
+        "reply_chars_mean": _num(_mean([reply.chars for reply in replies if reply.error is None])),
     }
 
 
@@ -167,6 +216,21 @@ def _plots(report: Mapping[str, Any], out: Path) -> list[tuple[str, str]]:
     ax.set(xlabel="call start, s since start", ylabel="latency ms", yscale="log")
     ax.legend(fontsize=7)
     save(fig, "latency.png", "Latency per stage by call start time")
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    for stage, windows in report["latency_over_time_ms"].items():
+        color = None  # one colour per stage: p50 dotted, p95 solid
+        for q, style in (("p50", ":"), ("p95", "-")):
+            (line,) = ax.plot([w["from_s"] for w in windows], [w[q] for w in windows], style,
+                              marker=".", color=color, label=f"{stage} {q}")  # fmt: skip
+            color = line.get_color()
+    ax.set(
+        xlabel="window of call start (chat: message send), s since start",
+        ylabel="latency ms",
+        yscale="log",
+    )
+    if ax.lines:
+        ax.legend(fontsize=6)
+    save(fig, "latency_pct.png", "Latency percentiles per stage over time (p50 dotted, p95)")
     for key, name, ylabel in (
         ("lag", "lag.png", "records behind"),
         ("cpu_pct", "cpu.png", "CPU % (100 = one core)"),
@@ -211,6 +275,15 @@ def write_report(report: Mapping[str, Any], out: Path) -> tuple[Path, Path]:
         ("Achieved", report["achieved"]),
         ("Arrival slip (s)", report["arrival_slip_s"]),
         ("Latency (ms)", report["latency_ms"]),
+        (
+            "Latency p95 over time (ms, by send-time window)",
+            {
+                stage: [(w["from_s"], w["p95"]) for w in windows]
+                for stage, windows in report["latency_over_time_ms"].items()
+            },
+        ),
+        ("Audio turns transcribed", report["audio_turns"]),
+        *([("Chat sessions", report["chat"])] if "chat" in report else []),
         ("Accuracy against ground truth", report["accuracy"]),
         ("DLQ records and fallbacks", {**report["dlq"], "fallbacks": report["fallbacks"]}),
         ("Tokens per call", {"tokens_per_call": report["tokens_per_call"]}),

@@ -209,8 +209,12 @@ async def send_audio(
     *,
     chunk_ms: int = 200,
     realtime: float = 0.0,
+    on_sent: Callable[[int], None] | None = None,
 ) -> int:
-    """Play a call in audio mode: start, then both channels' chunks interleaved in time order."""
+    """Play a call in audio mode: start, then both channels' chunks interleaved in time order.
+
+    `on_sent(i)` is called once chunk `i` of both channels is handed over (for latency).
+    """
     from simulator.audio import chunk_audio
 
     started = time.monotonic()
@@ -226,4 +230,6 @@ async def send_audio(
             if i < len(per_channel[speaker]):
                 await transport.audio(per_channel[speaker][i])
                 sent += 1
+        if on_sent is not None:
+            on_sent(i)
     return sent

@@ -25,6 +25,7 @@ class ModeName(StrEnum):
 
     TEXT = "text"
     AUDIO = "audio"
+    HTTP = "http"
     CHAT = "chat"
     MIXED = "mixed"
 
@@ -51,7 +52,15 @@ def loadtest(
         float, typer.Option(min=1.0, max=86_400.0, help="seconds of arrivals")
     ] = 60.0,
     shape: Annotated[ShapeName, typer.Option(help="arrival shape")] = ShapeName.POISSON,
-    mode: Annotated[ModeName, typer.Option(help="how calls enter the system")] = ModeName.TEXT,
+    mode: Annotated[
+        ModeName,
+        typer.Option(
+            help=(
+                "text: transcripts on Kafka; audio: through ASR; http: call ingestion on the "
+                "API; chat: assistant chat sessions on the API; mixed: text/http/audio"
+            )
+        ),
+    ] = ModeName.TEXT,
     seed: Annotated[int, typer.Option(min=0, max=2**31, help="call and arrival seed")] = 7,
     speed: Annotated[
         float, typer.Option(min=0.0, max=100.0, help="pace within a call vs real time (0 = none)")
@@ -65,7 +74,9 @@ def loadtest(
     external: Annotated[
         bool, typer.Option(help="drive KCALL_KAFKA_BOOTSTRAP instead of a new stack")
     ] = False,
-    api_url: Annotated[str, typer.Option(help="with --external: the API URL (chat mode)")] = "",
+    api_url: Annotated[
+        str, typer.Option(help="with --external: the API URL (http, chat and mixed modes)")
+    ] = "",
     out: Annotated[
         Path | None, typer.Option(help="report folder (default <data>/loadtest)")
     ] = None,
@@ -91,9 +102,14 @@ def loadtest(
     rates = parse_rates(ramp_rates) if ramp else [rate]
     if external and not get_settings().kafka.bootstrap:
         raise typer.BadParameter("--external needs KCALL_KAFKA_BOOTSTRAP")
-    if external and mode in {ModeName.CHAT, ModeName.MIXED} and not api_url:
+    if external and mode in {ModeName.HTTP, ModeName.CHAT, ModeName.MIXED} and not api_url:
         raise typer.BadParameter(f"--external --mode {mode.value} needs --api-url")
     settings = get_settings()
+    if external and mode is ModeName.CHAT and not run.customer_keys(settings.api.api_keys):
+        raise typer.BadParameter(
+            "--external --mode chat needs customer-bound keys in KCALL_API_API_KEYS "
+            '(e.g. {"<key>": ["customer:C-0001"]}, the same keys the API knows)'
+        )
     folder = (out or settings.paths.data / "loadtest").resolve()
     folder.mkdir(parents=True, exist_ok=True)
     if llm is not None:
@@ -122,7 +138,8 @@ def loadtest(
             report = run.run_step(stack, base, out=folder, external=external)
             typer.echo(_headline(report))
             typer.echo(f"report: {folder / 'report.html'}")
-            raise typer.Exit(1 if report["missing_summaries"] else 0)
+            failed = report["missing_summaries"] or report.get("chat", {}).get("errors")
+            raise typer.Exit(1 if failed else 0)
         result = run.run_ramp(
             stack, base, rates, p95_target_ms=p95_target_ms, out=folder, external=external
         )
@@ -147,9 +164,12 @@ def _headline(report: dict[str, object]) -> str:
                 "arrival_slip_s",
                 "latency_ms",
                 "accuracy",
+                "audio_turns",
+                "chat",
                 "dlq",
                 "fallbacks",
             )
+            if key in report
         },
         ensure_ascii=False,
         indent=1,

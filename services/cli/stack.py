@@ -7,13 +7,14 @@ them with the endpoints in their environment, waits until each is ready, and sto
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,10 +61,13 @@ def local_stack(
     api: bool = True,
     seed: bool = True,
     ready_timeout_s: float = 240.0,
+    api_keys: Mapping[str, list[str]] | None = None,
 ) -> Iterator[StackEndpoints]:
     """Start everything and yield its endpoints; stop everything on exit, error or Ctrl-C.
 
     Child logs and readiness files go to `run_dir`; models stay in the shared data dir.
+    `api_keys` (key -> scopes, as `KCALL_API_API_KEYS`) replaces the API's settings keys
+    for this stack only (a load test's per-run customer keys).
     """
     run_dir = run_dir.resolve()
     (run_dir / "logs").mkdir(parents=True, exist_ok=True)
@@ -84,9 +88,12 @@ def local_stack(
         if api:
             port = free_port()
             api_url = f"http://127.0.0.1:{port}"
+            api_env = (
+                env if api_keys is None else {**env, "KCALL_API_API_KEYS": json.dumps(api_keys)}
+            )
             children.append(
                 _Child.start(
-                    "api", ["api", "--host", "127.0.0.1", "--port", str(port)], env, run_dir
+                    "api", ["api", "--host", "127.0.0.1", "--port", str(port)], api_env, run_dir
                 )
             )
         _wait_ready(children, api_url, ready_timeout_s)

@@ -50,7 +50,8 @@ def test_a_burst_packs_more_calls_into_its_window_than_the_same_span_outside() -
 
 def test_single_modes_use_one_transport_and_mixed_uses_several() -> None:
     assert {p.mode for p in _plan(3, mode=LoadMode.TEXT)} == {Mode.KAFKA_TEXT}
-    assert {p.mode for p in _plan(3, mode=LoadMode.CHAT)} == {Mode.HTTP_TEXT}
+    assert {p.mode for p in _plan(3, mode=LoadMode.HTTP)} == {Mode.HTTP_TEXT}
+    assert {p.mode for p in _plan(3, mode=LoadMode.CHAT)} == {Mode.CHAT_SESSION}
     assert {p.mode for p in _plan(3, mode=LoadMode.AUDIO)} == {Mode.AUDIO}
     assert len({p.mode for p in _plan(3, rate=5.0)}) >= 2
 
