@@ -48,7 +48,7 @@ import logging
 import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from agents.graph import (
     MAX_TURNS_PER_RUN,
@@ -83,7 +83,7 @@ from services.schemas import (
     Utterance,
 )
 
-__all__ = ["AgentHandler", "AgentStats", "DeferredCheckpoints", "Inbox", "ModelWork"]
+__all__ = ["AgentHandler", "AgentStats", "BatchInbox", "DeferredCheckpoints", "Inbox", "ModelWork"]
 
 _log = logging.getLogger(__name__)
 
@@ -93,6 +93,15 @@ class Inbox(Protocol):
 
     def mark_processed(self, *, consumer: str, message_id: str) -> bool:
         """Record the message; False if this consumer had already recorded it."""
+        ...
+
+
+@runtime_checkable
+class BatchInbox(Protocol):
+    """An inbox that also marks a poll batch at once (SqlCallStore)."""
+
+    def mark_processed_many(self, *, consumer: str, message_ids: Sequence[str]) -> set[str]:
+        """Record the messages in one transaction; the ids this consumer had not recorded."""
         ...
 
 
@@ -174,6 +183,9 @@ class AgentHandler:
         self._end_wait_s = end_wait_s
         self._monotonic = monotonic
         self._held: dict[str, _HeldEnd] = {}
+        # A batch's utterances marked in the inbox up front: message id -> whether its next
+        # occurrence is new (see _mark_batch).
+        self._marked: dict[str, bool] = {}
         self._gate = StartGate(window_s=start_wait_s)
         # Turns of one call per graph invocation in handle_many (1: one per utterance).
         self.batch_turns = max(1, min(batch_turns, MAX_TURNS_PER_RUN))
@@ -241,11 +253,29 @@ class AgentHandler:
         """
         held, waiting = dict(self._held), self._gate.snapshot()
         try:
+            self._mark_batch(incomings)
             return self._handle_many(incomings)
         except BaseException:
             self._held = held
             self._gate.restore(waiting)
             raise
+        finally:
+            self._marked = {}
+
+    def _mark_batch(self, incomings: Sequence[Incoming]) -> None:
+        """Mark the batch in the inbox in one transaction, not one per message.
+
+        The inbox only says "maybe seen" (the checkpoint decides; starts and ends never ask
+        it), so marking an utterance that this batch then holds for its start or refuses is
+        harmless: handled later, it counts as seen, finds no insight for its seq in the
+        checkpoint, and runs as it would have.
+        """
+        if not isinstance(self._inbox, BatchInbox):
+            return
+        ids = [incoming.message.message_id for incoming in incomings]
+        if len(ids) > 1:
+            new = self._inbox.mark_processed_many(consumer=self.name, message_ids=ids)
+            self._marked = {message_id: message_id in new for message_id in ids}
 
     def _handle_many(self, incomings: Sequence[Incoming]) -> list[Outgoing]:
         outputs: list[Outgoing] = []
@@ -276,6 +306,10 @@ class AgentHandler:
         """Note the message's state as unflushed and mark the inbox; True if seen before."""
         message = incoming.message
         self._note_unflushed(message.call_id, incoming.partition, incoming.offset)
+        marked = self._marked.get(message.message_id)
+        if marked is not None:  # marked with its batch; a second copy in it was seen before
+            self._marked[message.message_id] = False
+            return not marked
         return self._inbox is not None and not self._inbox.mark_processed(
             consumer=self.name, message_id=message.message_id)
 

@@ -3,26 +3,31 @@
 ```
 START -> route_event
   start     -> start_call -> END
-  utterance -> [start_call] -> sync_approvals -> redact_pii -> screen_phishing -> normalize
-               -> classify_intent -> billing_dispute: extract_claim -> investigate -> decide
-                                                      -> act -> explain -> assess_churn
-                                  -> cancel/port-out: retain -> assess_churn
-                                  -> everything else: answer -> assess_churn
-               assess_churn -> hand_off -> emit -> END
-  agent turn (known call) -> redact_pii -> screen_phishing -> emit -> END
+  utterance -> [start_call] -> sync_approvals -> redact_pii (+ screen_phishing)
+               -> classify_intent (normalize +) -> billing_dispute: extract_claim -> investigate
+                                                   -> decide -> act -> explain -> assess_churn
+                                                -> cancel/port-out: retain -> assess_churn
+                                                -> everything else: answer -> assess_churn
+               assess_churn (+ hand_off) -> emit -> END (or the next queued turn, see below)
+  agent turn (known call) -> redact_pii (+ screen_phishing) -> emit -> END
   end       -> [start_call] -> sync_approvals -> summarize -> END
   approval  -> await_approval (interrupt) -> settle_approval -> END | await_approval
 ```
+"a (+ b)": the node functions a then b run as one graph node (agents.graph.chain), as
+do normalize then classify_intent: one superstep where a plain edge joined two, with the
+same state after it.
 A redelivered utterance (seq already processed) goes to skip_duplicate and END; the
 caller re-emits the insight kept in state, so redelivery never repeats an effect.
 A run over several turns of one call (the agent stage's micro-batches, `queue` in the
-input) goes from emit or skip_duplicate to next_turn and routes the next turn like a new
-event, while turns are queued and the turn just run decided no dispute (the caller looks
-at a dispute right after its turn). LangGraph's per-run cost is then paid once per call
-per poll batch, not once per utterance.
-An agent's turn only needs recording (redacted, for the summary) and marking processed:
-it skips the approval sync and normalization, which only customer turns and the end of
-the call read (two supersteps fewer on half the utterances of a call). sync_approvals
+input) routes the next turn like a new event, while turns are queued and the turn just
+run decided no dispute (the caller looks at a dispute right after its turn). LangGraph's
+per-run cost is then paid once per call per poll batch, not once per utterance. After
+emit, the emit node itself takes the next queued turn as the event (`emit_turn`), so a
+queued turn costs no superstep of its own; after skip_duplicate (rare) a next_turn node
+does it.
+An agent's turn only needs recording (redacted, for the summary), screening for phishing
+and marking processed: it skips the approval sync and normalization, which only customer
+turns and the end of the call read. sync_approvals
 runs only while a dispute of the call waits for a supervisor (otherwise it has nothing to
 look up): every superstep costs the same LangGraph bookkeeping, whatever the node does.
 """
@@ -34,7 +39,9 @@ from typing import Any, Literal
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
+from langgraph.runtime import Runtime
 
+from agents.graph.chain import chain
 from agents.graph.context import AgentContext
 from agents.graph.nodes import (
     act,
@@ -68,6 +75,8 @@ from services.schemas import DisputeOutcome
 __all__ = [
     "AgentGraph",
     "build_graph",
+    "emit_turn",
+    "route_after_emit",
     "route_after_start",
     "route_after_sync",
     "route_after_turn",
@@ -119,33 +128,60 @@ def route_after_turn(state: CallState) -> Literal["next_turn", "__end__"]:
     return "__end__"
 
 
+def emit_turn(state: CallState, runtime: Runtime[AgentContext]) -> CallState:
+    """emit, and in a run over several turns take the next queued turn as the event.
+
+    The same writes as emit followed by next_turn (route_after_turn decides, on the same
+    values: emit writes neither queue nor duplicate nor dispute), one superstep fewer:
+    every superstep costs LangGraph's bookkeeping over the whole state, whatever it does.
+    """
+    update = emit(state, runtime)
+    if route_after_turn(state) == "next_turn":
+        update.update(next_turn(state))
+    return update
+
+
+def route_after_emit(
+    state: CallState,
+) -> Literal["start_call", "sync_approvals", "redact_pii", "summarize", "await_approval",
+             "skip_duplicate", "__end__"]:
+    """Route the turn emit_turn took from the queue, or end the run.
+
+    The event is still the turn just emitted exactly when its seq is this turn's (redact_pii
+    set `seq` from it); a queued turn has another seq, as a run's seqs are distinct.
+    """
+    if int(state.get("event", {}).get("seq", -1)) == state.get("seq", -1):
+        return "__end__"
+    return route_event(state)
+
+
 def build_graph(checkpointer: BaseCheckpointSaver[Any] | None = None) -> AgentGraph:
     """Compile the graph; pass a checkpointer so calls survive worker restarts."""
     builder = StateGraph(CallState, context_schema=AgentContext)
     for name, node in (
         ("start_call", start_call), ("sync_approvals", sync_approvals),
-        ("redact_pii", redact_pii), ("normalize", normalize_text),
-        ("classify_intent", classify_intent), ("extract_claim", extract_claim),
+        # Nodes joined by plain edges on the per-utterance path run as one (agents.graph.chain).
+        ("redact_pii", chain(redact_pii, screen_phishing)),
+        ("classify_intent", chain(normalize_text, classify_intent)),
+        ("extract_claim", extract_claim),
         ("investigate", investigate), ("decide", decide), ("act", act), ("explain", explain),
-        ("retain", retain), ("answer", answer), ("assess_churn", assess_churn), ("emit", emit),
+        ("retain", retain), ("answer", answer), ("assess_churn", chain(assess_churn, hand_off)),
+        ("emit", emit_turn),
         ("summarize", summarize), ("await_approval", await_approval),
         ("settle_approval", settle_approval), ("skip_duplicate", skip_duplicate),
-        ("next_turn", next_turn), ("screen_phishing", screen_phishing), ("hand_off", hand_off),
+        ("next_turn", next_turn),
     ):
         builder.add_node(name, node)
     builder.add_conditional_edges(START, route_event)
     builder.add_conditional_edges("start_call", route_after_start)
     builder.add_conditional_edges("sync_approvals", route_after_sync)
-    builder.add_edge("redact_pii", "screen_phishing")
-    builder.add_conditional_edges("screen_phishing", route_speaker)
-    builder.add_edge("normalize", "classify_intent")
+    builder.add_conditional_edges("redact_pii", route_speaker)
     builder.add_conditional_edges("classify_intent", route_intent)
     for a, b in (("extract_claim", "investigate"), ("investigate", "decide"), ("decide", "act"),
                  ("act", "explain"), ("explain", "assess_churn"), ("retain", "assess_churn"),
-                 ("answer", "assess_churn"), ("assess_churn", "hand_off"),
-                 ("hand_off", "emit")):
+                 ("answer", "assess_churn"), ("assess_churn", "emit")):
         builder.add_edge(a, b)
-    builder.add_conditional_edges("emit", route_after_turn)
+    builder.add_conditional_edges("emit", route_after_emit)
     builder.add_edge("summarize", END)
     builder.add_conditional_edges("skip_duplicate", route_after_turn)
     builder.add_conditional_edges("next_turn", route_event)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = [
     "AFTER_PARTICLE_I_RE",
@@ -243,7 +244,17 @@ def _run_at(text: str, pos: int) -> DigitRun | None:
 
 def find_digit_runs(text: str, min_digits: int = 1) -> list[DigitRun]:
     """Return every run of digit groups in `text` holding at least `min_digits` digits."""
-    runs: list[DigitRun] = []
+    return [run for run, digits in _digit_runs(text) if digits >= min_digits]
+
+
+@lru_cache(maxsize=4096)
+def _digit_runs(text: str) -> tuple[tuple[DigitRun, int], ...]:
+    """Every run of `text` with its digit count (where runs lie does not depend on the count).
+
+    Cached: PII redaction, normalization and the summary's quantities scan the same
+    utterance text, character by character, up to four times per turn and call end.
+    """
+    runs: list[tuple[DigitRun, int]] = []
     pos = 0
     while pos < len(text):
         if pos > 0 and _blocks_start(text[pos - 1]):
@@ -255,10 +266,9 @@ def find_digit_runs(text: str, min_digits: int = 1) -> list[DigitRun]:
             first = _group(text, pos, False)
             pos = first.end if first is not None else pos + 1
             continue
-        if sum(len(g.digits) for g in run.groups) >= min_digits:
-            runs.append(run)
+        runs.append((run, sum(len(g.digits) for g in run.groups)))
         pos = max(run.end, pos + 1)
-    return runs
+    return tuple(runs)
 
 
 def particle_syllables(group: DigitGroup, text: str) -> int:

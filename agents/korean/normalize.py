@@ -20,6 +20,7 @@ Works on raw ASR text (no punctuation, odd spacing). Decisions:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from agents.korean._sino import DIGIT_VALUES, PLACE_CHARS, parse_sino
 from agents.korean._spoken_digits import rewrite_spoken_digits
@@ -222,8 +223,13 @@ def _man_digits(match: re.Match[str]) -> str:
     return f"{man * 10_000 + cheon * 1000 + rest}원"
 
 
+@lru_cache(maxsize=4096)
 def normalize(text: str) -> str:
-    """Return `text` with spoken Korean numbers, money, dates and phone numbers in digits."""
+    """Return `text` with spoken Korean numbers, money, dates and phone numbers in digits.
+
+    Cached (a pure function of the text): the turn normalizes a customer's utterance and
+    the call's summary reads the quantities of the same text again.
+    """
     text = rewrite_spoken_digits(text)
     text = _MAN_DIGITS_RE.sub(_man_digits, text)
     text = _MONTH_WORDS_RE.sub(lambda m: "6월" if m.group(1) == "유" else "10월", text)

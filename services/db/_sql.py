@@ -74,6 +74,29 @@ def insert_ignore_many(
     return rowcount(result)
 
 
+def insert_ignore_new(
+    session: Session, model: type[DeclarativeBase], rows: Sequence[Mapping[str, Any]],
+    *, key: str,
+) -> set[Any]:
+    """Batched `insert_ignore` that says which rows were new: their `key` column values.
+
+    One multi-row INSERT ... ON CONFLICT DO NOTHING RETURNING per chunk (SQLite >= 3.35
+    and PostgreSQL return only the rows inserted), race-safe like `insert_ignore`.
+    """
+    table = _table(model)
+    new: set[Any] = set()
+    for start in range(0, len(rows), _ROWS_PER_INSERT):
+        chunk = [dict(row) for row in rows[start:start + _ROWS_PER_INSERT]]
+        stmt = (_insert(session, table).values(chunk).on_conflict_do_nothing()
+                .returning(table.c[key]))
+        new.update(session.execute(stmt).scalars())
+    return new
+
+
+# Bind variables per statement stay well under SQLite's limit (32,766) for narrow rows.
+_ROWS_PER_INSERT = 500
+
+
 def upsert_where(
     session: Session,
     model: type[DeclarativeBase],

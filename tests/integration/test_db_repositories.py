@@ -310,3 +310,17 @@ def test_read_models_for_the_api(seeded: sessionmaker[Session]) -> None:
     assert calls.mark_processed(consumer="api", message_id="m-1")
     assert not calls.mark_processed(consumer="api", message_id="m-1")
     assert calls.mark_processed(consumer="other", message_id="m-1")
+
+
+def test_inbox_marks_a_batch_at_once_and_names_the_new_ids(
+    session_factory: sessionmaker[Session],
+) -> None:
+    calls = SqlCallStore(session_factory)
+    assert calls.mark_processed(consumer="agent", message_id="m-1")
+    new = calls.mark_processed_many(consumer="agent", message_ids=["m-1", "m-2", "m-3", "m-2"])
+    assert new == {"m-2", "m-3"}
+    assert calls.mark_processed_many(consumer="agent", message_ids=["m-3", "m-4"]) == {"m-4"}
+    assert calls.mark_processed_many(consumer="other", message_ids=["m-1"]) == {"m-1"}
+    assert not calls.mark_processed(consumer="agent", message_id="m-2")
+    many = [f"n-{i}" for i in range(1200)]  # more rows than one INSERT takes
+    assert calls.mark_processed_many(consumer="agent", message_ids=many) == set(many)

@@ -53,9 +53,9 @@ def classify_intent(state: CallState, runtime: Runtime[AgentContext]) -> CallSta
     return update
 
 
-def route_speaker(state: CallState) -> Literal["normalize", "emit"]:
+def route_speaker(state: CallState) -> Literal["classify_intent", "emit"]:
     """Customer turns are analysed; agent turns are only recorded (redacted, then emitted)."""
-    return "normalize" if state.get("speaker") == "customer" else "emit"
+    return "classify_intent" if state.get("speaker") == "customer" else "emit"
 
 
 def route_intent(state: CallState) -> Literal["extract_claim", "retain", "answer"]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -69,6 +69,13 @@ class SqlCallStore:
                 s, consumer=consumer, message_id=message_id, at=now
             )
         )
+
+    def mark_processed_many(self, *, consumer: str, message_ids: Sequence[str]) -> set[str]:
+        """Inbox, one transaction for a batch: the ids `consumer` had not seen before."""
+        now = self._clock.now()
+        with self._sessions.begin() as session:
+            return call_writes.mark_processed_many(session, consumer=consumer,
+                                                   message_ids=message_ids, at=now)
 
     def _write(self, apply: Callable[[Session], bool]) -> bool:
         with self._sessions.begin() as session:

@@ -9,6 +9,7 @@ number the later event wins (e.g. after an approval resumed the graph).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +21,7 @@ from services.db._sql import (
     Excluded,
     column_values,
     insert_ignore,
+    insert_ignore_new,
     rowcount,
     upsert_where,
 )
@@ -51,6 +53,15 @@ def mark_processed(session: Session, *, consumer: str, message_id: str, at: date
     """Record that `consumer` applied `message_id`; False if it already had."""
     values = {"consumer": consumer, "message_id": message_id, "processed_at": at}
     return insert_ignore(session, ProcessedMessage, values)
+
+
+def mark_processed_many(
+    session: Session, *, consumer: str, message_ids: Sequence[str], at: datetime
+) -> set[str]:
+    """Record that `consumer` applied each of `message_ids`; the ids it had not seen before."""
+    rows = [{"consumer": consumer, "message_id": message_id, "processed_at": at}
+            for message_id in dict.fromkeys(message_ids)]
+    return {str(m) for m in insert_ignore_new(session, ProcessedMessage, rows, key="message_id")}
 
 
 def record_call_started(session: Session, *, event: CallStarted) -> bool:

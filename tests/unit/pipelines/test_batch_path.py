@@ -239,3 +239,40 @@ def test_handle_turns_stops_after_a_dispute() -> None:
     assert [r.insight.utterance_seq for r in again if r.insight] == [0, 1, 2]
     with pytest.raises(ValueError):
         handle_turns(graph, context, [turns[0], turns[0]])
+
+
+class _BatchInbox(_Inbox):
+    """An inbox that also marks a whole batch at once (as SqlCallStore does), counting calls."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.singles = 0
+        self.batches = 0
+
+    def mark_processed(self, *, consumer: str, message_id: str) -> bool:
+        self.singles += 1
+        return super().mark_processed(consumer=consumer, message_id=message_id)
+
+    def mark_processed_many(self, *, consumer: str, message_ids: Sequence[str]) -> set[str]:
+        self.batches += 1
+        new = set(message_ids) - self.seen
+        self.seen.update(message_ids)
+        return new
+
+
+def test_a_batch_marks_the_inbox_once_with_the_outputs_of_one_by_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    script = _script(poison=False)
+    again = next(m for m in script if isinstance(m, Utterance) and m.call_id == "c2")
+    script.insert(script.index(again) + 2, again)  # a redelivered copy inside the same batch
+    records = [_record(0, i, encode(m)) for i, m in enumerate(script)]
+    single = _run(monkeypatch, _OneByOne(AgentHandler(
+        build_graph(InMemorySaver()), ports(world("duplicate_charge")).context(),
+        inbox=_Inbox(), end_wait_s=30, monotonic=lambda: 100.0)), records)
+    inbox = _BatchInbox()
+    batched = _run(monkeypatch, AgentHandler(
+        build_graph(InMemorySaver()), ports(world("duplicate_charge")).context(),
+        inbox=inbox, end_wait_s=30, monotonic=lambda: 100.0), records)
+    assert _per_call(batched) == _per_call(single)
+    assert (inbox.batches, inbox.singles) == (1, 0)
