@@ -301,8 +301,12 @@ async def _drive(
     settings = stack.settings
     # The first unbound key ingests calls (http mode); chat needs customer-bound ones.
     api_key = next((k for k, v in settings.api.api_keys.items() if "calls:write" in v), "")
+    # No cap on connections: a pooled client would queue requests itself (httpx holds 100)
+    # and so close the loop the generator must keep open.
     async with httpx.AsyncClient(
-        base_url=stack.api_url or "http://api.invalid", timeout=30
+        base_url=stack.api_url or "http://api.invalid",
+        timeout=options.reply_timeout_s,
+        limits=httpx.Limits(max_connections=None, max_keepalive_connections=200),
     ) as client:
         with Publisher(stack.bootstrap, settings.kafka, client_id="kcall-loadtest-send") as pub:
             seal = partial(redact_and_seal, vault=load_pii_vault(settings))
