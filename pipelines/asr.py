@@ -152,6 +152,9 @@ class AsrHandler:
         # Per partition: the newest chunk time seen, and when a chunk was last handled.
         self._watermark: dict[int, datetime] = {}
         self._partition_seen: dict[int, float] = {}
+        # Wall time spent inside the engine: no partition is read meanwhile, so it must not
+        # count as silence on any of them (idle times are measured on the free clock).
+        self._busy_s = 0.0
 
     @property
     def open_calls(self) -> int:
@@ -173,9 +176,9 @@ class AsrHandler:
             return []
         call = self._calls.get(chunk.call_id)
         if call is None:
-            call = _Call(incoming.partition, incoming.offset, self._clock(), self._new_channels())
+            call = _Call(incoming.partition, incoming.offset, self._free(), self._new_channels())
             self._calls[chunk.call_id] = call
-        call.last_seen = self._partition_seen[incoming.partition] = self._clock()
+        call.last_seen = self._partition_seen[incoming.partition] = self._free()
         call.last_event = _later(call.last_event, chunk.occurred_at)
         self._watermark[incoming.partition] = _later(
             self._watermark.get(incoming.partition), chunk.occurred_at
@@ -211,7 +214,7 @@ class AsrHandler:
             if self._is_orphan(call, force=True):
                 out += self._drop_orphan(call_id)
                 continue
-            idle = now - call.last_seen
+            idle = now - self._busy_s - call.last_seen
             _log.warning("asr: call %s idle for %.0f s, finishing it", call_id, idle)
             self.stats.calls_timed_out += 1
             call.end_reason = "idle_timeout"
@@ -230,8 +233,11 @@ class AsrHandler:
         or when nothing at all came on its partition for that long (the worker is caught
         up there, so no chunk of the call is waiting). Both sides of the event-time test
         also need the wall-time gap, so producer clock skew alone never ends a live call.
+        Wall time here leaves out the time spent transcribing: a batch that takes longer
+        than the timeout on a loaded machine is not silence on every partition.
         """
         timeout = self._idle_timeout_s
+        now -= self._busy_s
         if now - call.last_seen < timeout:
             return False
         if now - self._partition_seen.get(call.partition, call.last_seen) >= timeout:
@@ -290,8 +296,13 @@ class AsrHandler:
                 out += self._release(call_id, call)
         return out
 
+    def _free(self) -> float:
+        """The clock less the time spent in the engine (see `_idle`)."""
+        return self._clock() - self._busy_s
+
     def _run_engine(self, audios: list[NDArray[np.float32]]) -> list[Transcript | Exception]:
         """One batch; if it fails, each utterance alone, so one bad utterance fails alone."""
+        busy_from = self._clock()
         started = time.perf_counter()
         self.stats.batches += 1
         self.stats.batched_utterances += len(audios)
@@ -305,6 +316,7 @@ class AsrHandler:
                 _log.warning("asr: batch of %d failed, retrying one by one: %r", len(audios), exc)
                 results = [self._one(audio) for audio in audios]
         self.stats.transcribe_s += time.perf_counter() - started
+        self._busy_s += max(0.0, self._clock() - busy_from)
         return results
 
     def _one(self, audio: NDArray[np.float32]) -> Transcript | Exception:

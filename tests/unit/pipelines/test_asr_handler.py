@@ -252,6 +252,44 @@ def test_a_worker_behind_its_partition_does_not_end_a_call_whose_chunks_still_qu
     assert "400헤르츠" in [u.text for u in _utterances(out) if u.call_id == "slow"]
 
 
+class SlowEngine(ToneEngine):
+    """Takes `seconds` of the test's clock per batch, as Whisper does on a loaded machine."""
+
+    def __init__(self, clock: Clock, seconds: float) -> None:
+        super().__init__()
+        self.clock, self.seconds = clock, seconds
+
+    def transcribe_batch(
+        self, audios: Sequence[np.ndarray], options: DecodeOptions
+    ) -> list[Transcript]:
+        self.clock.now += self.seconds
+        return super().transcribe_batch(audios, options)
+
+
+def test_a_transcription_longer_than_the_timeout_is_not_silence_on_other_partitions() -> None:
+    """A 40 s batch for one call: another partition's call, whose next chunks were not read
+    while the engine ran, must not be ended as idle (its speech would be dropped)."""
+    clock = Clock()
+    handler = _handler(SlowEngine(clock, 40.0), clock=clock, idle_timeout_s=30.0)
+    def call(call_id: str, hz: int) -> list[AudioChunk]:
+        return _interleave(
+            _at(_chunks(call_id, Speaker.CUSTOMER, _channel([(0.5, 1.0, hz)], 3.0)), T0),
+            _at(_chunks(call_id, Speaker.AGENT, _channel([], 3.0)), T0),
+        )
+
+    speaker, waiting = call("speaks", 400), call("waits", 600)
+    out = _feed(handler, waiting[:6], partition=1)
+    out += _feed(handler, speaker[:-1], partition=0)  # its utterance is cut: a 40 s batch
+    assert clock.now == 40.0
+    out += _feed(handler, speaker[-1:], partition=0, first_offset=30, now=clock.now)
+    assert not any(isinstance(o.message, CallEnded) and o.message.call_id == "waits" for o in out)
+    out += _feed(handler, waiting[6:], partition=1, first_offset=6, now=clock.now)
+    ended = [o.message for o in out if isinstance(o.message, CallEnded)]
+    assert sorted((e.call_id, e.reason) for e in ended) == [
+        ("speaks", "hangup"), ("waits", "hangup")]
+    assert "600헤르츠" in [u.text for u in _utterances(out) if u.call_id == "waits"]
+
+
 def test_a_call_the_partition_moved_past_is_ended_though_the_partition_stays_busy() -> None:
     clock = Clock()
     handler = _handler(clock=clock, idle_timeout_s=30.0)
