@@ -5,9 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
-from services.schemas.limits import MAX_ID_CHARS
+from agents.domain.bounds import MAX_ID_CHARS
+from agents.domain.record import Record
+
+__all__ = ["SCHEMA_VERSION", "Envelope", "Record", "new_message_id", "utc_now"]
 
 # The one version this build writes and reads; codec.decode dead-letters any other
 # (UnknownSchemaVersion) rather than reading it as this one.
@@ -22,12 +25,6 @@ def new_message_id() -> str:
 def utc_now() -> datetime:
     """Now, in UTC."""
     return datetime.now(UTC)
-
-
-class Record(BaseModel):
-    """A frozen value that rejects unknown fields."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class Envelope(Record):

@@ -1,42 +1,57 @@
-"""Wire contracts of the call topics: audio, transcripts, insights, summaries."""
+"""Wire contracts of the call topics: audio, transcripts, insights, summaries.
+
+The enums and records inside them are the core's (agents.domain), re-exported here.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import Field
 
+from agents.domain.conversation import Intent, IntentTier, RevisionSource, Speaker, SummarySource
+from agents.domain.decisions import ChurnSignal, DisputeDecision, DisputeOutcome
+from agents.domain.summary_items import (
+    FollowUpAction,
+    IdentifierKind,
+    MentionedAmount,
+    MentionedDate,
+    MentionedIdentifier,
+    SealedIdentifier,
+    SummaryItems,
+    SummarySection,
+)
 from services.schemas import limits as L
-from services.schemas.base import Envelope, Record
+from services.schemas.base import Envelope
 
-
-class Speaker(StrEnum):
-    """Which side of the call spoke (and which audio channel it came on)."""
-
-    CUSTOMER = "customer"
-    AGENT = "agent"
-
-
-class Intent(StrEnum):
-    """What the customer wants; the classifier's label set."""
-
-    BILLING_DISPUTE = "billing_dispute"
-    BILLING_INQUIRY = "billing_inquiry"
-    PAYMENT = "payment"
-    PLAN_CHANGE = "plan_change"
-    CANCELLATION = "cancellation"
-    PORT_OUT = "port_out"
-    CONTRACT_DISCOUNT = "contract_discount"
-    ROAMING = "roaming"
-    DATA_USAGE = "data_usage"
-    DEVICE = "device"
-    NETWORK_QUALITY = "network_quality"
-    VALUE_ADDED_SERVICE = "value_added_service"
-    MICROPAYMENT = "micropayment"
-    ACCOUNT_CHANGE = "account_change"
-    OTHER = "other"
+__all__ = [
+    "ApprovalDecided",
+    "AudioChunk",
+    "CallEnded",
+    "CallInsight",
+    "CallStarted",
+    "CallSummary",
+    "ChurnSignal",
+    "DisputeDecision",
+    "DisputeOutcome",
+    "FollowUpAction",
+    "IdentifierKind",
+    "Intent",
+    "IntentTier",
+    "MentionedAmount",
+    "MentionedDate",
+    "MentionedIdentifier",
+    "Redactor",
+    "RevisionSource",
+    "SealedIdentifier",
+    "Speaker",
+    "SummaryItems",
+    "SummarySection",
+    "SummarySource",
+    "TranscriptEvent",
+    "Utterance",
+]
 
 
 # --- calls.audio.v1 ----------------------------------------------------------------
@@ -64,25 +79,6 @@ class CallStarted(Envelope):
     kind: Literal["call_started"] = "call_started"
     customer_id: str = Field(min_length=1, max_length=L.MAX_ID_CHARS)
     source: Literal["voice", "chat"] = "voice"
-
-
-IdentifierKind = Literal["phone", "account", "card", "rrn", "frn", "passport", "driver_license"]
-_SEALED_PATTERN = r"^v1\.[A-Za-z0-9_-]+$"
-
-
-class SealedIdentifier(Record):
-    """An identifier the redactor took out of an utterance, as only its owner may read it.
-
-    `masked` is what anyone may see ("010-****-5678"); `sealed` is the value encrypted for
-    the call's owner (AES-256-GCM, see services.privacy), None when no key was configured.
-    Listed in the order of the text's placeholders of the same kind.
-    """
-
-    kind: IdentifierKind
-    masked: str = Field(max_length=L.MAX_LABEL_CHARS)
-    sealed: str | None = Field(
-        default=None, max_length=L.MAX_SEALED_CHARS, pattern=_SEALED_PATTERN
-    )
 
 
 Redactor = Callable[[str], tuple[str, list[SealedIdentifier]]]
@@ -135,61 +131,6 @@ TranscriptEvent = Annotated[
 _Note = Annotated[str, Field(max_length=L.MAX_NOTE_CHARS)]
 
 
-class IntentTier(StrEnum):
-    """Which classifier made the call."""
-
-    FAST = "fast"
-    LLM = "llm"
-
-
-class RevisionSource(StrEnum):
-    """Who wrote a revision of an insight or summary: the rules (first) or the model (later)."""
-
-    RULES = "rules"
-    MODEL = "model"
-    # Older names of the same two values, kept for readers of summaries.
-    TEMPLATE = "rules"
-    LLM = "model"
-
-
-SummarySource = RevisionSource
-
-
-class ChurnSignal(Record):
-    """One piece of churn evidence with the words it rests on."""
-
-    name: str = Field(min_length=1, max_length=L.MAX_LABEL_CHARS)
-    weight: float = Field(ge=-L.MAX_CHURN_WEIGHT, le=L.MAX_CHURN_WEIGHT)
-    evidence: str = Field(default="", max_length=L.MAX_EVIDENCE_CHARS)
-
-
-class DisputeOutcome(StrEnum):
-    """What the policy decided for a billing dispute."""
-
-    CREDIT_ISSUED = "credit_issued"
-    PENDING_APPROVAL = "pending_approval"
-    EXPLAINED = "explained"
-    NO_INVOICE = "no_invoice"
-    REJECTED = "rejected"
-
-
-class DisputeDecision(Record):
-    """The deterministic policy's verdict on a claim; the LLM only words the explanation."""
-
-    outcome: DisputeOutcome
-    rule: str = Field(
-        max_length=L.MAX_LABEL_CHARS, description="policy rule that fired, e.g. duplicate_charge"
-    )
-    amount_krw: int = Field(ge=0, le=L.MAX_AMOUNT_KRW)
-    invoice_id: str | None = Field(default=None, max_length=L.MAX_ID_CHARS)
-    invoice_line_ids: list[Annotated[str, Field(max_length=L.MAX_ID_CHARS)]] = Field(
-        default_factory=list, max_length=L.MAX_LIST_ITEMS
-    )
-    idempotency_key: str | None = Field(default=None, max_length=L.MAX_KEY_CHARS)
-    approval_id: str | None = Field(default=None, max_length=L.MAX_ID_CHARS)
-    explanation: str = Field(default="", max_length=L.MAX_TEXT_CHARS)
-
-
 class CallInsight(Envelope):
     """What the agent graph concluded after one utterance."""
 
@@ -223,65 +164,6 @@ class CallInsight(Envelope):
 
 
 # --- calls.summaries.v1 ------------------------------------------------------------
-
-_ISO_DAY = r"\d{4}-\d{2}-\d{2}"
-
-
-class SummarySection(Record):
-    """One topic of the call (an intent) and its short summary."""
-
-    topic: str = Field(min_length=1, max_length=L.MAX_LABEL_CHARS)
-    text: str = Field(min_length=1, max_length=L.MAX_NOTE_CHARS)
-
-
-class MentionedDate(Record):
-    """A date ("2026-12-08") or moment ("2026-12-08T15:30") said in the call, resolved."""
-
-    value: str = Field(pattern=rf"^{_ISO_DAY}(T\d{{2}}:\d{{2}})?$", max_length=16)
-    seq: int = Field(ge=0, le=L.MAX_UTTERANCE_SEQ)
-
-
-class MentionedAmount(Record):
-    """An amount of money said in the call, in won."""
-
-    krw: int = Field(ge=0, le=L.MAX_AMOUNT_KRW)
-    seq: int = Field(ge=0, le=L.MAX_UTTERANCE_SEQ)
-
-
-class MentionedIdentifier(Record):
-    """An identifier said in the call: its kind, masked form and the owner's sealed value.
-
-    The API drops `sealed` for everyone and opens it only for the call's own customer.
-    """
-
-    kind: str = Field(max_length=L.MAX_LABEL_CHARS)
-    masked: str = Field(max_length=L.MAX_LABEL_CHARS)
-    seq: int = Field(ge=0, le=L.MAX_UTTERANCE_SEQ)
-    sealed: str | None = Field(
-        default=None, max_length=L.MAX_SEALED_CHARS, pattern=_SEALED_PATTERN
-    )
-
-
-class FollowUpAction(Record):
-    """A duty someone owes after the call; `text` is its Korean line."""
-
-    owner: Literal["customer", "agent", "company"]
-    action: str = Field(max_length=L.MAX_LABEL_CHARS)
-    due: str | None = Field(default=None, pattern=rf"^{_ISO_DAY}$")
-    text: str = Field(max_length=L.MAX_NOTE_CHARS)
-    seq: int = Field(ge=0, le=L.MAX_UTTERANCE_SEQ)
-
-
-class SummaryItems(Record):
-    """What the call mentioned, extracted by code (agents.summary_items)."""
-
-    dates: list[MentionedDate] = Field(default_factory=list, max_length=L.MAX_LIST_ITEMS)
-    amounts: list[MentionedAmount] = Field(default_factory=list, max_length=L.MAX_LIST_ITEMS)
-    identifiers: list[MentionedIdentifier] = Field(
-        default_factory=list, max_length=L.MAX_LIST_ITEMS
-    )
-    actions: list[FollowUpAction] = Field(default_factory=list, max_length=L.MAX_LIST_ITEMS)
-
 
 class CallSummary(Envelope):
     """Structured Korean post-call summary; never contains PII."""

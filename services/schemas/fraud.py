@@ -4,29 +4,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
+from agents.domain.decisions import PhishingEvidence
 from services.schemas import limits as L
-from services.schemas.base import Envelope, Record
+from services.schemas.base import Envelope
 
 __all__ = ["GuardianAlert", "PhishingAlert", "PhishingEvidence"]
-
-
-class PhishingEvidence(Record):
-    """One scam cue: the signal, the utterance and the span of its (redacted) words."""
-
-    signal: str = Field(min_length=1, max_length=L.MAX_LABEL_CHARS)
-    utterance_seq: int = Field(ge=0, le=L.MAX_UTTERANCE_SEQ)
-    start: int = Field(ge=0, le=L.MAX_TEXT_CHARS)
-    end: int = Field(ge=0, le=L.MAX_TEXT_CHARS)
-    text: str = Field(max_length=L.MAX_EVIDENCE_CHARS, description="the words, PII redacted")
-    weight: float = Field(ge=-L.MAX_CHURN_WEIGHT, le=L.MAX_CHURN_WEIGHT)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> PhishingEvidence:
-        if self.end < self.start:
-            raise ValueError("evidence end before its start")
-        return self
 
 
 class PhishingAlert(Envelope):

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Literal
 
 from pydantic import Field
 
+from agents.domain.decisions import HandoffReason
 from services.schemas import limits as L
 from services.schemas.base import Envelope
 
 __all__ = ["HandoffReason", "HandoffRequested"]
-
-
-class HandoffReason(StrEnum):
-    """Why the graph handed the conversation to a person."""
-
-    CUSTOMER_REQUEST = "customer_request"  # the customer asked for a person
-    REPEATED_FAILURE = "repeated_failure"  # the graph could not help, turn after turn
-    CHURN_DISPUTE = "churn_dispute"  # flagged for churn with a dispute still unresolved
 
 
 class HandoffRequested(Envelope):

@@ -9,12 +9,29 @@ Sizes agree end to end (README, "Limits"):
     consumer        :   CONSUMER_MAX_PARTITION_FETCH_BYTES (a whole batch fits one fetch)
 
 Counts and times are sized for the longest call the system takes (a day) so that no value
-on the wire can make a stage allocate without bound (e.g. `CallEnded.utterances`).
+on the wire can make a stage allocate without bound (e.g. `CallEnded.utterances`). The
+bounds of domain values (ids, money, labels, texts, lists) live with the records in
+agents.domain.bounds and are re-exported here, so this module still names every bound.
 """
 
 from __future__ import annotations
 
 from typing import Final
+
+from agents.domain.bounds import (
+    MAX_AMOUNT_KRW,
+    MAX_CHURN_WEIGHT,
+    MAX_EVIDENCE_CHARS,
+    MAX_ID_CHARS,
+    MAX_KEY_CHARS,
+    MAX_LABEL_CHARS,
+    MAX_LIST_ITEMS,
+    MAX_NOTE_CHARS,
+    MAX_SEALED_CHARS,
+    MAX_TEXT_CHARS,
+    MAX_UTTERANCES_PER_CALL,
+    MAX_UTTERANCE_SEQ,
+)
 
 __all__ = [
     "CONSUMER_MAX_PARTITION_FETCH_BYTES",
@@ -64,39 +81,15 @@ CONSUMER_MAX_PARTITION_FETCH_BYTES: Final = TOPIC_MAX_MESSAGE_BYTES
 
 #: Longest call, in milliseconds (24 h); bounds every *_ms field.
 MAX_CALL_MS: Final = 24 * 60 * 60 * 1000
-#: Utterances of one call (one a second for a day fits); `CallEnded.utterances` and
-#: `CallSummary.utterances` are at most this, an utterance seq is below it.
-MAX_UTTERANCES_PER_CALL: Final = 100_000
-MAX_UTTERANCE_SEQ: Final = MAX_UTTERANCES_PER_CALL - 1
 #: Audio chunks of one channel of one call (10 ms chunks for a day fit).
 MAX_AUDIO_SEQ: Final = 10_000_000
 MIN_SAMPLE_RATE: Final = 8000
 MAX_SAMPLE_RATE: Final = 48000
-#: Any amount of money on the wire, in won (1,000,000,000 = 10억 원).
-MAX_AMOUNT_KRW: Final = 1_000_000_000
-#: Absolute value of a churn signal's weight (log-odds; the policy's are within 3).
-MAX_CHURN_WEIGHT: Final = 100.0
-#: Items of any list field (actions, assist lines, signals, invoice line ids, intents...).
-MAX_LIST_ITEMS: Final = 50
 
 # --- strings (characters) --------------------------------------------------------------
 
-#: call_id, message_id, customer_id, approval_id, invoice ids (the database columns are 64).
-MAX_ID_CHARS: Final = 64
-#: Idempotency keys (database column 200).
-MAX_KEY_CHARS: Final = 200
 #: People's names and display names (a supervisor).
 MAX_NAME_CHARS: Final = 120
-#: Short machine labels: an end reason, a policy rule, a signal name.
-MAX_LABEL_CHARS: Final = 64
-#: Free text: an utterance, an explanation, each field of a summary.
-MAX_TEXT_CHARS: Final = 4000
-#: One line of a list (an action, an assist suggestion, a fallback reason).
-MAX_NOTE_CHARS: Final = 1000
-#: The words a churn signal rests on.
-MAX_EVIDENCE_CHARS: Final = 400
 
 #: Identifiers one utterance may carry sealed (a turn that reads out more is cut here).
 MAX_IDENTIFIERS_PER_UTTERANCE: Final = 16
-#: Longest sealed identifier: "v1." and base64url of nonce, value (<= 64 bytes) and tag.
-MAX_SEALED_CHARS: Final = 160
