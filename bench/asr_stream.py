@@ -47,9 +47,9 @@ from services.asr import (  # noqa: E402
     read_wav,
     resample,
 )
-from services.cli.asr_eval import ESPEAK_SENTENCES, espeak_clip  # noqa: E402
 from services.config import get_settings  # noqa: E402
 from services.schemas import AudioChunk, Speaker, Utterance  # noqa: E402
+from simulator.espeak_clips import ESPEAK_SENTENCES, espeak_clip  # noqa: E402
 from simulator.telephone import PHONE_RATE, degrade  # noqa: E402
 
 CHUNK_S = 0.2

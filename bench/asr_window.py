@@ -39,6 +39,7 @@ from numpy.typing import NDArray
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from agents.evaluation.cer import cer, normalize_korean  # noqa: E402
 from services.asr import (  # noqa: E402
     WHISPER_RATE,
     DecodeOptions,
@@ -48,8 +49,8 @@ from services.asr import (  # noqa: E402
     read_wav,
     resample,
 )
-from services.cli.asr_eval import ESPEAK_SENTENCES, cer, espeak_clip, normalize_korean  # noqa: E402
 from services.config import get_settings  # noqa: E402
+from simulator.espeak_clips import ESPEAK_SENTENCES, espeak_clip  # noqa: E402
 from simulator.telephone import PHONE_RATE, degrade  # noqa: E402
 
 CLIPS = Path(__file__).resolve().parents[2] / "shared" / "data" / "speech-ko"

@@ -48,10 +48,10 @@ from agents.prompts.explanation import (
 from agents.prompts.intent import INTENT_SYSTEM_PROMPT, IntentChoice, intent_user
 from agents.prompts.summary import SUMMARY_MAX_TOKENS, SUMMARY_SYSTEM, SummaryDraft, summary_user
 from pipelines.bootstrap import load_intent_model
-from services.cli.eval_graph import eval_runtime, run_calls
-from services.cli.eval_testset import load_testset
+from pipelines.evaluation.graph_runs import eval_runtime, run_calls
 from services.config import Settings
 from services.llm import ChatMessage, OpenAICompatibleClient, build_chat_model, llm_endpoint
+from simulator.testset import load_testset
 
 BENCH_TIMEOUT_S = 180.0
 

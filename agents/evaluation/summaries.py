@@ -17,7 +17,7 @@ from agents.model_checks import pii_in, polite_problem
 from agents.summary import INTENT_LABELS
 from services.schemas import CallSummary, DisputeOutcome, Intent
 
-__all__ = ["EngineScore", "SummaryTrial", "score_engine"]
+__all__ = ["EngineScore", "SummaryTrial", "score_engine", "scores_markdown"]
 
 _OUTCOME_WORDS = {
     DisputeOutcome.CREDIT_ISSUED: ("감면",),
@@ -110,3 +110,18 @@ def score_engine(engine: str, trials: Sequence[SummaryTrial]) -> EngineScore:
         tokens_per_summary=_mean([float(t.tokens) for t in trials]),
         rejected=dict(Counter(t.rejected.split(":")[0] for t in trials if t.rejected)),
     )
+
+
+def scores_markdown(scores: Sequence[EngineScore]) -> str:
+    """The table README shows: one row per engine."""
+    head = ("| engine | calls | valid schema | accepted | intents named | decision stated | "
+            "amount exact | PII-free | polite | p50 ms | p95 ms | tokens/summary | rejected |")
+    lines = [head, "|" + "---|" * 13]
+    for s in scores:
+        rejected = ", ".join(f"{k} {v}" for k, v in sorted(s.rejected.items())) or "-"
+        cells = [s.engine, str(s.calls), *(f"{v:.2f}" for v in (
+            s.valid_schema, s.accepted, s.intents_named, s.decision_stated, s.amount_exact,
+            s.pii_free, s.polite)), f"{s.latency_p50_ms:,.0f}", f"{s.latency_p95_ms:,.0f}",
+            f"{s.tokens_per_summary:,.0f}", rejected]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)

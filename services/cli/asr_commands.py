@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import statistics
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -74,8 +73,9 @@ def eval_asr(
     out: Annotated[Path | None, typer.Option(help="write the JSON report here")] = None,
 ) -> None:
     """CER and RTF per clip set and condition (clean, G.711 phone line with noise)."""
+    from agents.evaluation.speech import summary_rows
+    from pipelines.evaluation.asr_clips import evaluate, load_clips
     from services.asr import DecodeOptions, load_engine
-    from services.cli.asr_eval import evaluate, load_clips
     from services.cli.progress import track
     from services.config import get_settings
 
@@ -87,23 +87,10 @@ def eval_asr(
         raise typer.BadParameter(f"no clips with references under {clips}, and espeak is off")
     results = list(track(evaluate(engine, loaded, DecodeOptions.from_settings(settings.asr),
                                   snr_db=snr_db, seed=seed), "decoding clips"))
-    groups: dict[tuple[str, str], list[dict[str, float]]] = {}
-    for r in results:
-        groups.setdefault((r.set, r.condition), []).append(
-            {"cer": r.cer, "seconds": r.seconds, "duration_s": r.duration_s}
-        )
-    rows = []
+    rows = summary_rows(results)
     typer.echo("| set | condition | clips | CER | RTF |\n|---|---|---|---|---|")
-    for (clip_set, condition), items in groups.items():
-        row = {
-            "set": clip_set,
-            "condition": condition,
-            "clips": len(items),
-            "cer": statistics.fmean(i["cer"] for i in items),
-            "rtf": sum(i["seconds"] for i in items) / sum(i["duration_s"] for i in items),
-        }
-        rows.append(row)
-        typer.echo(f"| {clip_set} | {condition} | {row['clips']} | {row['cer']:.3f} "
+    for row in rows:
+        typer.echo(f"| {row['set']} | {row['condition']} | {row['clips']} | {row['cer']:.3f} "
                    f"| {row['rtf']:.3f} |")
     if out is not None:
         report = {

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from agents.evaluation.cer import cer
 from pipelines.asr import AsrHandler
 from pipelines.stage import Incoming, Outgoing
 from services.asr import (
@@ -17,7 +18,6 @@ from services.asr import (
     read_wav,
     resample,
 )
-from services.cli.asr_eval import cer
 from services.config import AsrSettings
 from services.privacy import redact_and_seal
 from services.schemas import AudioChunk, CallEnded, Speaker, Utterance

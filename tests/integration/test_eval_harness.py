@@ -13,11 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from agents.evaluation.report_json import report_json
+from agents.evaluation.report_markdown import report_markdown
+from agents.evaluation.targets import targets
 from agents.intents import IntentClassifier
-from services.cli.eval_report import report_json, report_markdown, targets
-from services.cli.eval_testset import load_testset
-from services.cli.evaluation import EvalOptions, run_evaluation
+from pipelines.evaluation.harness import EvalOptions, run_evaluation
 from services.config.settings import LlmSettings, PathSettings, Settings
+from simulator.testset import load_testset
 
 pytestmark = pytest.mark.integration
 

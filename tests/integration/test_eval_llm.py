@@ -6,9 +6,10 @@ import math
 
 import pytest
 
-from services.cli.eval_llm import RULES, grade_engines, prepare_cases, scores_markdown
-from services.cli.eval_testset import load_testset
+from agents.evaluation.summaries import scores_markdown
+from pipelines.evaluation.summary_engines import RULES, grade_engines, prepare_cases
 from services.config import Settings
+from simulator.testset import load_testset
 
 pytestmark = pytest.mark.integration
 

@@ -1,7 +1,7 @@
 import pytest
 
+from agents.evaluation.cer import cer, normalize_korean, number_to_hangul
 from services.asr import DecodeOptions, Transcript, TranscriptSegment
-from services.cli.asr_eval import cer, normalize_korean, number_to_hangul
 from services.config import AsrSettings
 
 

@@ -15,7 +15,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from agents.graph import AgentContext, build_graph
 from pipelines.bootstrap import load_intent_model
-from services.cli.eval_graph import run_call, scripted_texts
+from pipelines.evaluation.graph_runs import run_call, scripted_texts
 from services.config import Settings
 from services.config.settings import AgentSettings
 from simulator import generate_world

@@ -8,16 +8,16 @@ from collections.abc import Sequence
 import pytest
 
 from agents.evaluation import verbatim_share
+from agents.evaluation.templates import template_sets_markdown
 from agents.intents import IntentPrediction
-from services.cli.eval_heldout import (
+from pipelines.evaluation.heldout import (
     heldout_examples,
     score_template_sets,
     simulator_examples,
-    template_sets_markdown,
     training_texts,
 )
-from services.cli.eval_testset import load_testset
 from services.schemas import Intent
+from simulator.testset import load_testset
 
 
 class _AlwaysOther:

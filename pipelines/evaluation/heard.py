@@ -12,20 +12,20 @@ Three sources of "heard" text for the evaluation passes:
 from __future__ import annotations
 
 import random
-import statistics
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from agents.evaluation.cer import cer
+from agents.evaluation.speech import ClipCer, WhisperTexts, mean_by_condition
 from agents.intents import with_asr_noise
+from pipelines.evaluation.asr_clips import evaluate, load_clips
 from services.asr import DecodeOptions, HallucinationFilter, SpeechEngine
-from services.cli.asr_eval import cer, evaluate, load_clips
 from services.schemas import Speaker
 from simulator import ScriptedCall, synthesize
 
-__all__ = ["ClipCer", "NoisyTexts", "WhisperTexts", "real_clip_cer", "whisper_texts"]
+__all__ = ["NoisyTexts", "real_clip_cer", "whisper_texts"]
 
 
 class NoisyTexts:
@@ -38,25 +38,6 @@ class NoisyTexts:
         """The call's turns as an ASR might have written them."""
         rng = random.Random(f"asr-noise:{self.seed}:{call.call_id}")
         return [with_asr_noise(turn.text, rng) for turn in call.turns]
-
-
-@dataclass(frozen=True)
-class WhisperTexts:
-    """Whisper's transcripts of the customer turns, and their CER against the script."""
-
-    texts: dict[str, list[str]]
-    cer: list[float]
-    audio_s: float
-    seconds: float
-
-    @property
-    def mean_cer(self) -> float:
-        """Mean utterance CER (NaN when nothing was transcribed)."""
-        return statistics.fmean(self.cer) if self.cer else float("nan")
-
-    def __call__(self, call: ScriptedCall) -> list[str]:
-        """The heard turns of a transcribed call (a `TurnTexts`)."""
-        return self.texts[call.call_id]
 
 
 def whisper_texts(engine: SpeechEngine, calls: list[ScriptedCall], options: DecodeOptions,
@@ -85,26 +66,8 @@ def whisper_texts(engine: SpeechEngine, calls: list[ScriptedCall], options: Deco
     return WhisperTexts(texts=texts, cer=errors, audio_s=audio_s, seconds=seconds)
 
 
-@dataclass(frozen=True)
-class ClipCer:
-    """Mean CER of the real clips under one condition."""
-
-    condition: str
-    clips: int
-    cer: float
-    rtf: float
-
-
 def real_clip_cer(engine: SpeechEngine, clips_dir: Path, options: DecodeOptions,
                   *, snr_db: float = 20.0, seed: int = 7) -> list[ClipCer]:
     """CER of the real Korean clips, clean and over a G.711 phone line (as `kcall eval asr`)."""
     clips = load_clips(clips_dir, espeak=False)
-    by_condition: dict[str, list[tuple[float, float, float]]] = {}
-    for result in evaluate(engine, clips, options, snr_db=snr_db, seed=seed):
-        by_condition.setdefault(result.condition, []).append(
-            (result.cer, result.seconds, result.duration_s))
-    return [
-        ClipCer(condition, len(rows), statistics.fmean(r[0] for r in rows),
-                sum(r[1] for r in rows) / sum(r[2] for r in rows))
-        for condition, rows in by_condition.items()
-    ]
+    return mean_by_condition(evaluate(engine, clips, options, snr_db=snr_db, seed=seed))

@@ -1,4 +1,4 @@
-"""`kcall eval llm`: the summary path graded per engine on the committed test calls.
+"""The summary path graded per engine on the committed test calls (`kcall eval llm`).
 
 Each call runs through the real graph on its deterministic path (as the live agent stage
 does); its summary request then goes to each engine through the model stage's own logic
@@ -24,12 +24,12 @@ from agents.graph.model_work import summary_request
 from agents.korean import redact
 from agents.ports import ChatModel
 from agents.revisions import Revised, revise
-from services.cli.eval_graph import eval_runtime
+from pipelines.evaluation.graph_runs import eval_runtime
 from services.config import Settings
 from services.schemas import CallEnded, CallStarted, CallSummary, ModelRequest, Utterance
 from simulator import ScriptedCall, SyntheticWorld, text_timeline
 
-__all__ = ["RULES", "CallCase", "grade_engines", "prepare_cases", "scores_markdown"]
+__all__ = ["RULES", "CallCase", "default_engines", "grade_engines", "prepare_cases"]
 
 RULES = "rules"
 
@@ -133,16 +133,8 @@ def grade_engines(settings: Settings, cases: Sequence[CallCase],
     return scores
 
 
-def scores_markdown(scores: Sequence[EngineScore]) -> str:
-    """The table README shows."""
-    head = ("| engine | calls | valid schema | accepted | intents named | decision stated | "
-            "amount exact | PII-free | polite | p50 ms | p95 ms | tokens/summary | rejected |")
-    lines = [head, "|" + "---|" * 13]
-    for s in scores:
-        rejected = ", ".join(f"{k} {v}" for k, v in sorted(s.rejected.items())) or "-"
-        cells = [s.engine, str(s.calls), *(f"{v:.2f}" for v in (
-            s.valid_schema, s.accepted, s.intents_named, s.decision_stated, s.amount_exact,
-            s.pii_free, s.polite)), f"{s.latency_p50_ms:,.0f}", f"{s.latency_p95_ms:,.0f}",
-            f"{s.tokens_per_summary:,.0f}", rejected]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+def default_engines(settings: Settings) -> list[str]:
+    """Rules, every embedded model, and the configured server when there is one."""
+    from services.llm.catalog import CATALOG
+
+    return [RULES, *CATALOG, *(["server"] if settings.llm.base_url else [])]

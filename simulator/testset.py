@@ -51,7 +51,8 @@ EVAL_CUSTOMERS = 200
 # Disputes are oversampled (18% in the default mix) so their accuracy rests on ~40 calls.
 EVAL_DISPUTE_WEIGHT = 0.30
 EVAL_TODAY = date(2025, 11, 20)
-TESTSET_DIR = Path(__file__).resolve().parents[2] / "agents" / "evaluation" / "data"
+# The committed files stay where README says they are, beside the scoring code.
+TESTSET_DIR = Path(__file__).resolve().parents[1] / "agents" / "evaluation" / "data"
 _CALLS_FILE = "sim_eval_calls.jsonl"
 _WORLD_FILE = "sim_eval_world.json.gz"
 

@@ -4,32 +4,21 @@ The simulator test set's labelled utterances are filled from the same templates 
 training utterances, so many occur verbatim in training; the held-apart family
 (`simulator.phrases.heldout`) says the same requests in phrasing training never saw. Both
 go straight to the fast tier (no graph), clean and with ASR-style text errors, each with the
-share of its texts found verbatim in the training data.
+share of its texts found verbatim in the training data (`agents.evaluation.templates`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from agents.evaluation import verbatim_share
-from agents.intents import IntentClassifier, IntentReport, LabeledUtterance, evaluate, with_noise
+from agents.evaluation.templates import TemplateSetScore, score_sets
+from agents.intents import IntentClassifier, LabeledUtterance
 from simulator import ScriptedCall
 
-__all__ = ["HELDOUT_SEED", "TemplateSetScore", "heldout_examples", "score_template_sets",
-           "simulator_examples", "template_sets_markdown", "training_texts"]
+__all__ = ["HELDOUT_SEED", "heldout_examples", "score_template_sets", "simulator_examples",
+           "training_texts"]
 
 HELDOUT_SEED = 20261206
-
-
-@dataclass(frozen=True)
-class TemplateSetScore:
-    """One labelled set through the fast tier and its verbatim overlap with training."""
-
-    name: str
-    description: str
-    training_overlap: float
-    report: IntentReport
 
 
 def training_texts() -> frozenset[str]:
@@ -57,31 +46,11 @@ def score_template_sets(model: IntentClassifier, calls: Sequence[ScriptedCall], 
                         noise_seed: int, heldout_seed: int = HELDOUT_SEED,
                         seen: frozenset[str] | None = None) -> list[TemplateSetScore]:
     """Both sets, clean and with ASR-style errors (`noise_seed`), scored on `model`."""
-    seen = training_texts() if seen is None else seen
     sets = {
         "sim-templates": ("simulator test set's labelled utterances (training templates)",
                           simulator_examples(calls)),
         "held-apart": (f"held-apart templates, seed {heldout_seed} (never trained on)",
                        heldout_examples(heldout_seed)),
     }
-    scores: list[TemplateSetScore] = []
-    for name, (description, examples) in sets.items():
-        noisy = with_noise(examples, seed=noise_seed)
-        for suffix, variant in (("clean", examples), ("asr_noise", noisy)):
-            overlap = verbatim_share([e.text for e in variant], seen)
-            scores.append(TemplateSetScore(f"{name} {suffix}", description, overlap,
-                                           evaluate(model, variant)))
-    return scores
-
-
-def template_sets_markdown(scores: Sequence[TemplateSetScore]) -> list[str]:
-    """The comparison table, one row per set and text form."""
-    lines = ["| set | n | verbatim in training | accuracy | macro-F1 | top confusions |",
-             "|---|---|---|---|---|---|"]
-    for score in scores:
-        report = score.report
-        confusions = ", ".join(f"{t.value}→{p.value} ×{n}"
-                               for t, p, n in report.top_confusions(3))
-        lines.append(f"| {score.name} | {report.examples} | {score.training_overlap:.0%} | "
-                     f"{report.accuracy:.3f} | {report.macro_f1:.3f} | {confusions or '-'} |")
-    return lines
+    return score_sets(model, sets, noise_seed=noise_seed,
+                      seen=training_texts() if seen is None else seen)

@@ -20,7 +20,6 @@ from agents.graph import end_call, handle_utterance, start_call
 from agents.intents import IntentClassifier
 from agents.korean import redact
 from pipelines.bootstrap import AgentRuntime, build_agent_runtime
-from services.cli.stack import with_database
 from services.config import Settings
 from services.db import make_engine, seed_world, upgrade
 from services.schemas import (
@@ -88,9 +87,9 @@ def eval_runtime(
         seed_world(engine, world.billing)
     finally:
         engine.dispose()
-    run_settings = with_database(settings, url)
-    agent = run_settings.agent.model_copy(update={"checkpointer_url": None})
-    run_settings = run_settings.model_copy(update={"agent": agent})
+    database = settings.database.model_copy(update={"url": url})
+    agent = settings.agent.model_copy(update={"checkpointer_url": None})
+    run_settings = settings.model_copy(update={"database": database, "agent": agent})
     clock = FixedClock(datetime(world.today.year, world.today.month, world.today.day, 1,
                                 tzinfo=UTC))  # 10:00 in Seoul
     with build_agent_runtime(run_settings, llm_base_url=llm_base_url, intents=intents,

@@ -11,34 +11,35 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from agents.evaluation import CallSetReport, score_calls
+from agents.evaluation import score_calls
+from agents.evaluation.report import EvalReport, LlmEffect, PassResult
+from agents.evaluation.tiered import tiered_scores
 from agents.intents import (
     IntentClassifier,
-    IntentReport,
     LabeledUtterance,
-    classify_tiered,
     evaluate,
     handwritten_eval,
     with_noise,
 )
-from agents.intents.metrics import intent_report
-from agents.korean.pii_eval import PiiReport, evaluate_pii, load_cases
-from agents.ports import ChatModel
-from services.cli.eval_graph import GraphRun, TurnTexts, eval_runtime, run_calls, scripted_texts
-from services.cli.eval_heldout import TemplateSetScore, score_template_sets
-from services.cli.eval_speech import ClipCer, NoisyTexts, WhisperTexts
-from services.cli.eval_testset import TESTSET_DIR, TestSet, load_testset
+from agents.korean.pii_eval import evaluate_pii, load_cases
+from pipelines.evaluation.graph_runs import (
+    GraphRun,
+    TurnTexts,
+    eval_runtime,
+    run_calls,
+    scripted_texts,
+)
+from pipelines.evaluation.heard import NoisyTexts
+from pipelines.evaluation.heldout import score_template_sets
 from services.config import Settings
 from simulator import ScriptedCall
+from simulator.testset import TESTSET_DIR, TestSet, load_testset
 
-__all__ = ["DEFAULT_CLIPS", "EvalOptions", "EvalReport", "LlmEffect", "PassResult",
-           "evaluation_steps", "run_evaluation"]
+__all__ = ["DEFAULT_CLIPS", "EvalOptions", "evaluation_steps", "run_evaluation"]
 
 DEFAULT_CLIPS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "speech-ko"
 _log = logging.getLogger(__name__)
@@ -57,43 +58,6 @@ class EvalOptions:
     testset_dir: Path = TESTSET_DIR
 
 
-@dataclass(frozen=True)
-class PassResult:
-    """One pass of the test set through the graph."""
-
-    name: str
-    description: str
-    report: CallSetReport
-    ms_per_event: float
-
-
-@dataclass(frozen=True)
-class LlmEffect:
-    """The LLM tier on versus off: same calls, same hand-written utterances."""
-
-    calls: int
-    fast: PassResult
-    tiered: PassResult
-    handwritten: dict[str, dict[str, Any]]
-
-
-@dataclass
-class EvalReport:
-    """Everything `kcall eval` measured."""
-
-    testset: dict[str, Any]
-    thresholds: dict[str, float]
-    training_overlap: float
-    handwritten: dict[str, IntentReport]
-    passes: list[PassResult]
-    pii: dict[str, PiiReport]
-    llm: LlmEffect | None = None
-    whisper: tuple[WhisperTexts, PassResult] | None = None
-    clips: list[ClipCer] = field(default_factory=list)
-    template_sets: list[TemplateSetScore] = field(default_factory=list)
-    wall_s: float = 0.0
-
-
 def _pass(settings: Settings, testset: TestSet, calls: list[ScriptedCall], texts: TurnTexts,
           intents: IntentClassifier, *, name: str, description: str,
           llm_base_url: str | None = None) -> PassResult:
@@ -105,20 +69,6 @@ def _pass(settings: Settings, testset: TestSet, calls: list[ScriptedCall], texts
         run: GraphRun = run_calls(runtime, calls, texts)
     report = score_calls(run.outcomes, churn_threshold=settings.agent.churn_flag_threshold)
     return PassResult(name, description, report, run.ms_per_utterance)
-
-
-def _tiered(examples: list[LabeledUtterance], model: IntentClassifier, chat: ChatModel,
-            threshold: float) -> dict[str, Any]:
-    decisions = [classify_tiered(e.text, fast=model, chat=chat, threshold=threshold)
-                 for e in examples]
-    report = intent_report([e.intent for e in examples], [d.intent for d in decisions],
-                           [d.confidence for d in decisions])
-    return {"report": report,
-            "asked": sum(d.fast_confidence < threshold for d in decisions) / len(decisions),
-            "llm_share": sum(d.tier.value == "llm" for d in decisions) / len(decisions),
-            "changed": sum(d.intent != d.fast_intent for d in decisions),
-            "fallbacks": dict(Counter(d.fallback_reason for d in decisions
-                                      if d.fallback_reason and d.fast_confidence < threshold))}
 
 
 def _llm_effect(settings: Settings, testset: TestSet, calls: list[ScriptedCall],
@@ -134,7 +84,7 @@ def _llm_effect(settings: Settings, testset: TestSet, calls: list[ScriptedCall],
                        description="clean text, LLM tier on", llm_base_url=base_url)
         chat = build_chat_model(settings, base_url=base_url)
         try:
-            tiered_hand = {name: _tiered(examples, intents, chat, threshold)
+            tiered_hand = {name: tiered_scores(examples, intents, chat, threshold)
                            for name, examples in handwritten.items()}
         finally:
             chat.close()
@@ -143,8 +93,8 @@ def _llm_effect(settings: Settings, testset: TestSet, calls: list[ScriptedCall],
 
 def _speech(settings: Settings, testset: TestSet, intents: IntentClassifier,
             options: EvalOptions, report: EvalReport) -> None:
+    from pipelines.evaluation.heard import real_clip_cer, whisper_texts
     from services.asr import DecodeOptions, load_engine
-    from services.cli.eval_speech import real_clip_cer, whisper_texts
 
     engine = load_engine(settings)
     decode = DecodeOptions.from_settings(settings.asr)
