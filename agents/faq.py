@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.schemas import Intent
+from agents.domain import Intent
 
 __all__ = ["FAQ", "FaqEntry", "answer_for", "retrieve"]
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from agents.domain import DisputeOutcome
 from agents.korean import normalize, redact
-from services.schemas import DisputeOutcome
 
 __all__ = ["decision_contradiction", "numbers_outside", "pii_in", "polite_problem"]
 

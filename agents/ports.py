@@ -10,7 +10,7 @@ from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel
 
-from services.schemas import (
+from agents.domain import (
     ConsentRecord,
     CustomerRecord,
     InvoiceRecord,

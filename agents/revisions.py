@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from agents.domain import Intent, IntentTier, RevisionSource
 from agents.intents.tiered import LLM_CANDIDATES
 from agents.model_checks import decision_contradiction, numbers_outside, pii_in, polite_problem
 from agents.ports import ChatModel, ModelReply, ModelUnavailable
@@ -23,15 +24,7 @@ from agents.prompts.explanation import (
 )
 from agents.prompts.intent import INTENT_SYSTEM_PROMPT, IntentChoice, intent_user
 from agents.prompts.summary import SUMMARY_MAX_TOKENS, SUMMARY_SYSTEM, SummaryDraft, summary_user
-from services.schemas import (
-    CallInsight,
-    CallSummary,
-    Intent,
-    IntentTier,
-    ModelRequest,
-    ModelTask,
-    RevisionSource,
-)
+from services.schemas import CallInsight, CallSummary, ModelRequest, ModelTask
 
 __all__ = ["Rejected", "Revised", "revise", "revision_message_id"]
 

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from agents.domain import DisputeOutcome, Intent
 from agents.policies.retention import OFFERS
 from agents.summary_digest import SummaryDigest, summary_digest
 from agents.summary_labels import INTENT_LABELS, RULE_LABELS, object_particle
-from services.schemas import DisputeOutcome, Intent
 
 if TYPE_CHECKING:  # the graph package imports this module; avoid the cycle at run time
     from agents.graph.state import CallState, DisputeState

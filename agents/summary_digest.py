@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from agents.domain import DisputeOutcome, Intent
 from agents.policies.retention import OFFERS
 from agents.summary_items import ExtractedItems, HeardIdentifier, extract_items
 from agents.summary_labels import INTENT_LABELS, RULE_LABELS, object_particle
-from services.schemas import DisputeOutcome, Intent
 
 if TYPE_CHECKING:  # the graph package imports this module; avoid the cycle at run time
     from agents.graph.state import CallState, DisputeState

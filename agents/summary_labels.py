@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.schemas import Intent
+from agents.domain import Intent
 
 __all__ = ["INTENT_LABELS", "RULE_LABELS", "object_particle"]
 

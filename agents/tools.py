@@ -3,7 +3,7 @@
 Read tools look at billing data; money tools move money or ask a person to. Each channel
 has an allow-list, and credits are capped per credit, per call and per customer-day here,
 whatever a prompt or a model says. The public assistant chat can never issue a credit above
-`AgentSettings.chat_credit_limit_krw`; larger ones go to a supervisor. A supervisor-approved
+`AgentLimits.chat_credit_limit_krw`; larger ones go to a supervisor. A supervisor-approved
 credit must carry its consumed ApprovalTicket, which binds call, ledger key, customer and
 amount.
 """
@@ -17,6 +17,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, NoReturn, TypeVar
 
+from agents.domain import ConsentRecord, CustomerRecord, InvoiceRecord, PlanRecord, UsageRecord
+from agents.limits import AgentLimits
 from agents.policies.disputes import approval_key
 from agents.ports import (
     ApprovalStore,
@@ -27,8 +29,6 @@ from agents.ports import (
     CreditLedger,
     CreditReceipt,
 )
-from services.config.settings import AgentSettings
-from services.schemas import ConsentRecord, CustomerRecord, InvoiceRecord, PlanRecord, UsageRecord
 
 __all__ = [
     "ALLOWED_TOOLS",
@@ -79,12 +79,12 @@ class CreditLimits:
     per_day_krw: int
 
     @classmethod
-    def for_channel(cls, settings: AgentSettings, channel: ToolChannel) -> CreditLimits:
+    def for_channel(cls, limits: AgentLimits, channel: ToolChannel) -> CreditLimits:
         """The limits in force: chat never above its small cap, whatever the others say."""
-        per_credit = settings.auto_credit_limit_krw
+        per_credit = limits.auto_credit_limit_krw
         if channel is ToolChannel.CHAT:
-            per_credit = min(per_credit, settings.chat_credit_limit_krw)
-        return cls(per_credit, settings.call_credit_cap_krw, settings.daily_credit_cap_krw)
+            per_credit = min(per_credit, limits.chat_credit_limit_krw)
+        return cls(per_credit, limits.call_credit_cap_krw, limits.daily_credit_cap_krw)
 
 
 class Tools:

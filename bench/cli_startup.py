@@ -46,9 +46,10 @@ from pathlib import Path
 from agents.intents import ensure_intent_model
 from agents.intents.store import DEFAULT_SEED
 from pipelines.intent_data import training_examples
+from services.intent_model_files import FileIntentModelStore
 started = time.perf_counter()
-artifact = ensure_intent_model(Path(sys.argv[1]), training_examples(seed=DEFAULT_SEED),
-                               seed=DEFAULT_SEED)
+artifact = ensure_intent_model(FileIntentModelStore(Path(sys.argv[1])),
+                               training_examples(seed=DEFAULT_SEED), seed=DEFAULT_SEED)
 loaded = time.perf_counter()
 artifact.classifier.predict("이번 달 요금이 두 번 청구된 것 같아요")  # Kiwi's warm-up
 print(json.dumps({"built": artifact.built, "model_s": loaded - started,

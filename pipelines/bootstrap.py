@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlalchemy import Engine
@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from agents.graph import AgentContext, AgentGraph, build_graph
 from agents.intents import IntentClassifier
+from agents.limits import AgentLimits
 from agents.ports import AuditLog, Clock, SystemClock
 from pipelines.agent import AgentHandler, ModelWork
 from pipelines.model import ModelStageHandler
-from services.config import Settings
+from services.config import AgentSettings, Settings
 from services.db import (
     SqlApprovalStore,
     SqlAuditLog,
@@ -34,7 +35,13 @@ from services.db import (
 from services.db.write_behind import WriteBehindSaver
 from services.llm import LlmChatModel, build_chat_model
 
-__all__ = ["AgentRuntime", "build_agent_runtime", "build_model_stage", "load_intent_model"]
+__all__ = [
+    "AgentRuntime",
+    "agent_limits",
+    "build_agent_runtime",
+    "build_model_stage",
+    "load_intent_model",
+]
 
 _log = logging.getLogger(__name__)
 
@@ -76,8 +83,9 @@ def load_intent_model(settings: Settings) -> IntentClassifier:
     from agents.intents import load_or_train
     from agents.intents.store import DEFAULT_SEED
     from pipelines.intent_data import training_examples
+    from services.intent_model_files import FileIntentModelStore
 
-    classifier = load_or_train(settings.paths.data / "models",
+    classifier = load_or_train(FileIntentModelStore(settings.paths.data / "models"),
                                lambda: training_examples(seed=DEFAULT_SEED), seed=DEFAULT_SEED)
     # The morphological analyzer loads its dictionary on first use (seconds): pay that
     # before the worker reports ready, not on the first caller's utterance.
@@ -125,7 +133,7 @@ def build_agent_runtime(
             audit=_audit(settings, SqlAuditLog(sessions, clock=clock)),
             clock=clock,
             intents=intents or load_intent_model(settings),
-            settings=settings.agent,
+            settings=agent_limits(settings.agent),
             chat_model=chat_model,
             callbacks=_graph_callbacks(settings),
         )
@@ -158,6 +166,11 @@ def build_model_stage(settings: Settings) -> Iterator[ModelStageHandler]:
         handler.close()
         chat_model.close()
         engine.dispose()
+
+
+def agent_limits(agent: AgentSettings) -> AgentLimits:
+    """The core's thresholds and limits, read from the agent settings (same names)."""
+    return AgentLimits(**{f.name: getattr(agent, f.name) for f in fields(AgentLimits)})
 
 
 def _audit(settings: Settings, audit: AuditLog) -> AuditLog:

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agents.intents.classifier import IntentClassifier
+from agents.limits import AgentLimits
 from agents.ports import ApprovalStore, AuditLog, BillingRepository, ChatModel, Clock, CreditLedger
-from services.config.settings import AgentSettings
 
 __all__ = ["AgentContext"]
 
@@ -26,7 +26,8 @@ class AgentContext:
     audit: AuditLog
     clock: Clock
     intents: IntentClassifier
-    settings: AgentSettings = field(default_factory=AgentSettings)
+    settings: AgentLimits = field(default_factory=AgentLimits)
+    """The thresholds and money limits, mapped from the process settings by the root."""
     chat_model: ChatModel | None = None
     callbacks: tuple[Any, ...] = ()
     """LangChain callback handlers attached to every graph run (e.g. spans per node)."""

@@ -10,17 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
+from agents.domain import IntentTier, RevisionSource
 from agents.graph.state import CallState
 from agents.intents.classifier import IntentClassifier
 from agents.intents.tiered import LLM_CANDIDATES, OPEN_FLOOR
-from services.schemas import (
-    CallInsight,
-    CallSummary,
-    IntentTier,
-    ModelRequest,
-    ModelTask,
-    RevisionSource,
-)
+from services.schemas import CallInsight, CallSummary, ModelRequest, ModelTask
 
 __all__ = ["MAX_TRANSCRIPT_CHARS", "insight_requests", "request_id", "summary_request"]
 

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     )
     from agents.intents.metrics import ClassMetrics, IntentReport, expected_calibration_error
     from agents.intents.noise import AsrNoise, with_asr_noise
+    from agents.intents.ports import IntentModelStore
     from agents.intents.store import (
         CODE_VERSION,
         Artifact,
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
         load_artifact,
         load_or_train,
         model_file,
+        model_name,
         train_and_store,
     )
     from agents.intents.tiered import IntentDecision, classify_tiered
@@ -47,6 +49,7 @@ __all__ = [
     "ClassMetrics",
     "IntentClassifier",
     "IntentDecision",
+    "IntentModelStore",
     "IntentPrediction",
     "IntentReport",
     "LabeledUtterance",
@@ -62,6 +65,7 @@ __all__ = [
     "load_jsonl",
     "load_or_train",
     "model_file",
+    "model_name",
     "seed_utterances",
     "train_and_store",
     "train_intent_model",
@@ -77,10 +81,11 @@ _HOME = {
     "ClassMetrics": "agents.intents.metrics",
     "IntentClassifier": "agents.intents.classifier",
     "IntentDecision": "agents.intents.tiered",
+    "IntentModelStore": "agents.intents.ports",
     "IntentPrediction": "agents.intents.classifier",
     "IntentReport": "agents.intents.metrics",
     "LabeledUtterance": "agents.intents.dataset",
-    "StaleArtifact": "agents.intents.store",
+    "StaleArtifact": "agents.intents.ports",
     "TrainingConfig": "agents.intents.training",
     "TrainingReport": "agents.intents.training",
     "classify_tiered": "agents.intents.tiered",
@@ -92,6 +97,7 @@ _HOME = {
     "load_jsonl": "agents.intents.dataset",
     "load_or_train": "agents.intents.store",
     "model_file": "agents.intents.store",
+    "model_name": "agents.intents.store",
     "seed_utterances": "agents.intents.dataset",
     "train_and_store": "agents.intents.store",
     "train_intent_model": "agents.intents.training",

@@ -11,29 +11,21 @@ gate the LLM tier on.
 
 from __future__ import annotations
 
-import os
-import pickle
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import sklearn
 from numpy.typing import NDArray
 from scipy.optimize import minimize_scalar
 from scipy.special import log_softmax, softmax
 from sklearn.model_selection import GroupKFold
 from sklearn.svm import LinearSVC
 
+from agents.domain import Intent
 from agents.intents.features import IntentFeaturizer
-from services.schemas import Intent
 
 __all__ = ["IntentClassifier", "IntentPrediction"]
-
-_FORMAT = "kcall-intent-classifier/1"
-
 
 def _as_multiclass(scores: Any) -> NDArray[np.float64]:
     """Rows of per-class scores; binary models give one column, softmax([0, z]) = sigmoid(z)."""
@@ -180,52 +172,7 @@ class IntentClassifier:
         return IntentPrediction(ranked[0][0], ranked[0][1], ranked)
 
     def __getstate__(self) -> dict[str, Any]:
+        # What an adapter's pickle keeps (services.intent_model_files): the fitted model.
         state = dict(self.__dict__)
         state["_weights"] = None  # derived from the model; rebuilt on first predict
         return state
-
-    def to_bytes(self) -> bytes:
-        """The pickled model with its format and scikit-learn version."""
-        payload = {"format": _FORMAT, "sklearn": sklearn.__version__, "classifier": self}
-        return pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
-
-    @classmethod
-    def from_bytes(cls, data: bytes, *, origin: str) -> IntentClassifier:
-        """Unpickle `to_bytes` output; only ever pass bytes this project wrote (pickle).
-
-        Args:
-            data: The bytes, checked by the caller (the artefact store checks a sha256).
-            origin: Where they came from, for the error messages.
-        """
-        payload = pickle.loads(data)  # noqa: S301 - our own file, checked by the caller
-        if not isinstance(payload, dict) or payload.get("format") != _FORMAT:
-            raise ValueError(f"{origin} is not an intent classifier file")
-        if payload.get("sklearn") != sklearn.__version__:
-            raise ValueError(f"{origin} was written by scikit-learn {payload.get('sklearn')}")
-        classifier = payload["classifier"]
-        if not isinstance(classifier, cls):
-            raise ValueError(f"{origin} holds {type(classifier).__name__}")
-        return classifier
-
-    def save(self, path: Path) -> None:
-        """Pickle to `path` (write to a temporary name and rename for atomicity)."""
-        write_atomically(path, self.to_bytes())
-
-    @classmethod
-    def load(cls, path: Path) -> IntentClassifier:
-        """Load a file written by `save`; only ever load files this project wrote (pickle)."""
-        return cls.from_bytes(path.read_bytes(), origin=str(path))
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a unique temporary name and an atomic rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Concurrent workers never see a half-written file; mkstemp makes it owner-only (0600).
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

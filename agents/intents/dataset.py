@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from services.schemas import Intent
+from agents.domain import Intent
 
 __all__ = [
     "DATA_DIR",

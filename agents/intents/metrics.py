@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-from services.schemas import Intent
+from agents.domain import Intent
 
 __all__ = ["ClassMetrics", "IntentReport", "expected_calibration_error", "intent_report"]
 

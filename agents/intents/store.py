@@ -1,12 +1,13 @@
 """The trained intent model as an artefact: built once (set-up), checked and loaded by workers.
 
-One file per recipe (training data, seed, config, code and scikit-learn versions): a JSON
-header line, then the pickled model. The header names the recipe and the sha256 of the
-pickle, so a worker unpickles only a file whose bytes are the ones this project wrote for
-exactly this recipe, and a stale or damaged file is rebuilt rather than trusted. `kcall
-intent build` (run by set-up) writes it; `load_or_train` is what a worker calls at
-start-up: it loads the artefact in a few tens of milliseconds, or, when it is missing or
-stale, trains it once (10-15 s on 2 cores) with a warning that says so.
+One artefact per recipe (training data, seed, config, code and scikit-learn versions): a
+JSON header line, then the pickled model, kept through the `IntentModelStore` port
+(agents.intents.ports; files and pickle in services.intent_model_files). The header names
+the recipe and the sha256 of the pickle, so a worker unpickles only bytes this project
+wrote for exactly this recipe, and a stale or damaged file is rebuilt rather than
+trusted. `kcall intent build` (run by set-up) writes it; `load_or_train` is what a worker
+calls at start-up: it loads the artefact in a few tens of milliseconds, or, when it is
+missing or stale, trains it once (10-15 s on 2 cores) with a warning that says so.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -22,8 +22,9 @@ from typing import Any
 
 import sklearn
 
-from agents.intents.classifier import IntentClassifier, write_atomically
+from agents.intents.classifier import IntentClassifier
 from agents.intents.dataset import LabeledUtterance, dump_jsonl
+from agents.intents.ports import IntentModelStore, StaleArtifact
 from agents.intents.recipe import CODE_VERSION, DEFAULT_SEED
 from agents.intents.training import TrainingConfig, TrainingReport, train_intent_model
 
@@ -37,6 +38,7 @@ __all__ = [
     "load_artifact",
     "load_or_train",
     "model_file",
+    "model_name",
     "train_and_store",
 ]
 
@@ -44,10 +46,6 @@ _FORMAT = "kcall-intent-artifact/1"
 _HEADER_LIMIT = 4096  # the header is one short JSON line; a longer one is not ours
 
 _log = logging.getLogger(__name__)
-
-
-class StaleArtifact(ValueError):
-    """The file on disk is missing, damaged, foreign, or built from another recipe."""
 
 
 @dataclass(frozen=True)
@@ -78,45 +76,62 @@ def _recipe(
     }
 
 
+def model_name(
+    examples: Sequence[LabeledUtterance],
+    *,
+    seed: int = DEFAULT_SEED,
+    config: TrainingConfig | None = None,
+) -> str:
+    """The artefact name for this data, seed, config and code version."""
+    recipe = _recipe(examples, seed=seed, config=config or TrainingConfig())
+    key = hashlib.sha256(json.dumps(recipe, sort_keys=True).encode("utf-8")).hexdigest()
+    return f"intent-{key[:16]}.model"
+
+
 def model_file(
-    models_dir: Path,
+    store: IntentModelStore,
     examples: Sequence[LabeledUtterance],
     *,
     seed: int = DEFAULT_SEED,
     config: TrainingConfig | None = None,
 ) -> Path:
-    """The artefact path for this data, seed, config and code version."""
-    recipe = _recipe(examples, seed=seed, config=config or TrainingConfig())
-    key = hashlib.sha256(json.dumps(recipe, sort_keys=True).encode("utf-8")).hexdigest()
-    return models_dir / f"intent-{key[:16]}.model"
+    """Where the store keeps the artefact of this data, seed, config and code version."""
+    return store.locate(model_name(examples, seed=seed, config=config))
 
 
-def _write(path: Path, classifier: IntentClassifier, header: dict[str, Any]) -> None:
-    payload = classifier.to_bytes()
+def _write(
+    store: IntentModelStore, name: str, classifier: IntentClassifier, header: dict[str, Any]
+) -> None:
+    payload = store.encode(classifier)
     header = {**header, "payload_sha256": hashlib.sha256(payload).hexdigest()}
     line = json.dumps(header, sort_keys=True, ensure_ascii=True).encode("ascii") + b"\n"
-    write_atomically(path, line + payload)
+    store.write(name, line + payload)
 
 
 def load_artifact(
-    path: Path,
+    store: IntentModelStore,
     examples: Sequence[LabeledUtterance],
     *,
     seed: int = DEFAULT_SEED,
     config: TrainingConfig | None = None,
+    name: str | None = None,
 ) -> Artifact:
-    """Load the artefact at `path` after checking it was built for exactly this recipe.
+    """Load this recipe's artefact after checking it was built for exactly this recipe.
+
+    Args:
+        store: Where artefacts are kept.
+        examples: The training examples (their hash is part of the recipe).
+        seed: Training seed (part of the recipe).
+        config: Training config (part of the recipe).
+        name: Read this artefact instead of the recipe's own (to check a given file).
 
     Raises:
         StaleArtifact: missing, writable by others, not ours, another recipe, or bytes
-            that do not hash to what the header says (nothing is unpickled then).
+            that do not hash to what the header says (nothing is decoded then).
     """
-    if not path.is_file():
-        raise StaleArtifact(f"{path} does not exist")
-    if path.stat().st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        # Anyone else who can write it could make us unpickle their code.
-        raise StaleArtifact(f"{path} is writable by other users")
-    data = path.read_bytes()
+    name = name or model_name(examples, seed=seed, config=config)
+    path = store.locate(name)
+    data = store.read(name)
     end = data.find(b"\n", 0, _HEADER_LIMIT)
     try:
         header = json.loads(data[:end]) if end > 0 else None
@@ -131,12 +146,12 @@ def load_artifact(
     payload = data[end + 1 :]
     if hashlib.sha256(payload).hexdigest() != header.get("payload_sha256"):
         raise StaleArtifact(f"{path}: the model bytes do not match their sha256")
-    classifier = IntentClassifier.from_bytes(payload, origin=str(path))
+    classifier = store.decode(payload, origin=str(path))
     return Artifact(classifier, path, header, built=False)
 
 
 def train_and_store(
-    models_dir: Path,
+    store: IntentModelStore,
     examples: Sequence[LabeledUtterance],
     *,
     seed: int = DEFAULT_SEED,
@@ -146,19 +161,19 @@ def train_and_store(
     """Train, then write the artefact to its keyed path atomically."""
     config = config or TrainingConfig()
     classifier, report = train_intent_model(examples, seed=seed, config=config, on_step=on_step)
-    path = model_file(models_dir, examples, seed=seed, config=config)
+    name = model_name(examples, seed=seed, config=config)
     header = {
         **_recipe(examples, seed=seed, config=config),
         "examples": len(examples),
         "heldout_macro_f1": round(report.heldout.macro_f1, 4),
         "train_seconds": round(report.train_seconds, 2),
     }
-    _write(path, classifier, header)
-    return classifier, report, path
+    _write(store, name, classifier, header)
+    return classifier, report, store.locate(name)
 
 
 def ensure_intent_model(
-    models_dir: Path,
+    store: IntentModelStore,
     examples: Sequence[LabeledUtterance],
     *,
     seed: int = DEFAULT_SEED,
@@ -169,7 +184,7 @@ def ensure_intent_model(
     """Load this recipe's artefact, or build it (once, loudly) when missing or stale.
 
     Args:
-        models_dir: Where artefacts live, normally `settings.paths.data / "models"`.
+        store: Where artefacts live (files under `settings.paths.data / "models"`).
         examples: The training examples (their hash is part of the recipe).
         seed: Training seed (part of the recipe).
         config: Training config (part of the recipe).
@@ -177,11 +192,10 @@ def ensure_intent_model(
         building_expected: The caller is the build step itself: no warning when it trains.
     """
     config = config or TrainingConfig()
-    target = model_file(models_dir, examples, seed=seed, config=config)
     try:
-        return load_artifact(target, examples, seed=seed, config=config)
+        return load_artifact(store, examples, seed=seed, config=config)
     except (StaleArtifact, ValueError, EOFError, ImportError, AttributeError) as error:
-        # Unpickling a damaged or foreign file can fail in any of these ways: rebuild it.
+        # Decoding (unpickling) a damaged or foreign file fails in any of these ways: rebuild.
         reason = str(error)
     _log.log(
         logging.INFO if building_expected else logging.WARNING,
@@ -191,7 +205,7 @@ def ensure_intent_model(
         len(examples),
     )
     classifier, report, path = train_and_store(
-        models_dir, examples, seed=seed, config=config, on_step=on_step
+        store, examples, seed=seed, config=config, on_step=on_step
     )
     _log.info(
         "intent model written to %s: held-out macro-F1 %.3f, T=%.2f, %.1f s",
@@ -201,24 +215,24 @@ def ensure_intent_model(
         report.train_seconds,
     )
     # Read back through the same checks a worker makes: what we wrote is what loads.
-    return replace(load_artifact(path, examples, seed=seed, config=config), built=True)
+    return replace(load_artifact(store, examples, seed=seed, config=config), built=True)
 
 
 def load_or_train(
-    path: Path,
+    store: IntentModelStore,
     examples_factory: Callable[[], Sequence[LabeledUtterance]],
     *,
     seed: int = DEFAULT_SEED,
     config: TrainingConfig | None = None,
 ) -> IntentClassifier:
-    """The model of the artefact under the `path` directory, built first if need be.
+    """The model of this recipe's artefact in `store`, built first if need be.
 
     Args:
-        path: The models directory, normally `settings.paths.data / "models"`.
+        store: Where artefacts live (files under `settings.paths.data / "models"`).
         examples_factory: Builds the training examples (tens of milliseconds); called every
             time because the artefact is checked against their hash, so new data rebuilds.
         seed: Training seed (part of the recipe).
         config: Training config (part of the recipe).
     """
     examples = examples_factory()
-    return ensure_intent_model(path, examples, seed=seed, config=config).classifier
+    return ensure_intent_model(store, examples, seed=seed, config=config).classifier

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from agents.domain import Intent, IntentTier
 from agents.intents.classifier import IntentClassifier, IntentPrediction
 from agents.ports import ChatModel, ModelUnavailable
 from agents.prompts.intent import INTENT_SYSTEM_PROMPT, IntentChoice, intent_user
-from services.schemas import Intent, IntentTier
 
 __all__ = ["LLM_CANDIDATES", "OPEN_FLOOR", "IntentDecision", "classify_tiered"]
 

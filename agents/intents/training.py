@@ -9,11 +9,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from agents.domain import Intent
 from agents.intents.classifier import IntentClassifier
 from agents.intents.dataset import LabeledUtterance
 from agents.intents.metrics import IntentReport, intent_report
 from agents.intents.noise import AsrNoise, with_asr_noise
-from services.schemas import Intent
 
 __all__ = [
     "TrainingConfig",

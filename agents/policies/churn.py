@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from services.schemas import ChurnSignal, Intent
+from agents.domain import ChurnSignal, Intent
 
 __all__ = [
     "BIAS",

@@ -10,8 +10,8 @@ import re
 from datetime import date
 from functools import cache
 
+from agents.domain import ChargeKind
 from agents.policies.disputes import DisputeClaim, DisputeRule
-from services.schemas import ChargeKind
 
 __all__ = [
     "extract_claim_rules",

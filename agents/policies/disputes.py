@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
 
-from services.schemas import (
+from agents.domain import (
     ChargeKind,
     ConsentRecord,
     InvoiceLineRecord,

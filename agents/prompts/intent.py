@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.schemas import Intent
+from agents.domain import Intent
 
 __all__ = [
     "INTENT_DESCRIPTIONS",

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from agents.intents import Artifact, IntentClassifier, IntentReport
     from agents.ports import ChatModel
     from services.config import Settings
+    from services.intent_model_files import FileIntentModelStore
 
 __all__ = ["register", "training_examples"]
 
@@ -52,8 +53,10 @@ def register(app: typer.Typer) -> None:
     _group(app, "eval", "Measure components against references.").command("intents")(eval_intents)
 
 
-def _models_dir(settings: Settings) -> Path:
-    return settings.paths.data / "models"
+def _model_store(settings: Settings) -> FileIntentModelStore:
+    from services.intent_model_files import FileIntentModelStore
+
+    return FileIntentModelStore(settings.paths.data / "models")
 
 
 def _artifact(
@@ -65,7 +68,7 @@ def _artifact(
 
     examples = training_examples(seed=seed, sim_utterances=sim_utterances)
     with progress_steps("training the intent model", training_steps()) as step:
-        return ensure_intent_model(_models_dir(settings), examples, seed=seed, on_step=step,
+        return ensure_intent_model(_model_store(settings), examples, seed=seed, on_step=step,
                                    building_expected=building)  # fmt: skip
 
 
@@ -200,7 +203,7 @@ def train_intents(
     typer.echo(f"training on {len(examples)} utterances (seed {seed})")
     with progress_steps("training the intent model", training_steps()) as step:
         model, report, path = train_and_store(
-            _models_dir(settings), examples, seed=seed, on_step=step
+            _model_store(settings), examples, seed=seed, on_step=step
         )
     typer.echo(f"model written to {path}")
     typer.echo(

@@ -30,7 +30,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from agents.graph import AgentContext, build_graph, end_call, handle_utterance, start_call
 from agents.intents import IntentClassifier
-from services.config.settings import AgentSettings
+from agents.limits import AgentLimits
 from services.schemas import (
     CallEnded,
     CallStarted,
@@ -88,7 +88,7 @@ def replay(
     calls: Sequence[ScriptedCall],
     intents: IntentClassifier,
     *,
-    settings: AgentSettings | None = None,
+    settings: AgentLimits | None = None,
     agent_turns: bool = False,
 ) -> list[DisputeCheck]:
     """Run every call (start, its turns, end) and keep each call's decision.
@@ -102,7 +102,7 @@ def replay(
     context = AgentContext(
         billing=FakeBilling(world.billing), ledger=FakeLedger(), approvals=FakeApprovals(),
         audit=FakeAudit(), clock=FakeClock(now), intents=intents,
-        settings=settings or AgentSettings(), chat_model=None,
+        settings=settings or AgentLimits(), chat_model=None,
     )
     graph = build_graph(InMemorySaver())  # calls keep state between utterances
     checks: list[DisputeCheck] = []
@@ -121,10 +121,10 @@ def replay(
 
 def replay_seed(
     seed: int, n_calls: int, intents: IntentClassifier, *, customers: int = 200,
-    today: date = TODAY, settings: AgentSettings | None = None, agent_turns: bool = False,
+    today: date = TODAY, settings: AgentLimits | None = None, agent_turns: bool = False,
 ) -> list[DisputeCheck]:
     """Generate a world and calls from `seed` and replay them."""
-    settings = settings or AgentSettings()
+    settings = settings or AgentLimits()
     world = generate_world(seed=seed, customers=customers, today=today)
     calls = generate_calls(world, seed=seed, n=n_calls,
                            auto_credit_limit_krw=settings.auto_credit_limit_krw)

@@ -22,9 +22,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from agents.limits import AgentLimits
 from agents.ports import CreditCapExceeded, CreditReceipt
 from agents.tools import CreditLimits, ToolChannel, ToolPolicyViolation, Tools
-from services.config.settings import AgentSettings
 from services.db import (
     SqlApprovalStore,
     SqlAuditLog,
@@ -171,7 +171,7 @@ def test_a_worker_resuming_after_a_crash_sees_the_call_credit_it_lost(
         return Tools(billing=SqlBillingRepository(seeded), ledger=ledger,
                      approvals=SqlApprovalStore(seeded), audit=SqlAuditLog(seeded),
                      call_id="call-crash", channel=ToolChannel.VOICE,
-                     limits=CreditLimits.for_channel(AgentSettings(), ToolChannel.VOICE),
+                     limits=CreditLimits.for_channel(AgentLimits(), ToolChannel.VOICE),
                      today=NOON_KST.date(), credited_krw=0)
 
     def credit(run: Tools, key: str, amount: int) -> CreditReceipt:

@@ -14,6 +14,7 @@ import pytest
 
 from agents.intents import IntentClassifier, load_or_train
 from agents.intents.store import DEFAULT_SEED
+from services.intent_model_files import FileIntentModelStore
 from services.schemas import DisputeOutcome
 from tests.integration.dispute_replay import DisputeCheck, accuracy, render, replay_seed
 
@@ -29,7 +30,8 @@ def product_intent_model(pytestconfig: pytest.Config) -> IntentClassifier:
     from pipelines.intent_data import training_examples
 
     assert pytestconfig.cache is not None
-    return load_or_train(Path(pytestconfig.cache.mkdir("kcall-intent-model")),
+    store = FileIntentModelStore(Path(pytestconfig.cache.mkdir("kcall-intent-model")))
+    return load_or_train(store,
                          lambda: training_examples(seed=DEFAULT_SEED), seed=DEFAULT_SEED)
 
 

@@ -6,6 +6,7 @@ import re
 
 from langgraph.runtime import Runtime
 
+from agents.domain import DisputeOutcome
 from agents.graph.context import AgentContext
 from agents.graph.nodes._common import ask_model, ends_a_sentence, note, tools_for
 from agents.graph.state import CallState, ClaimState, DisputeState, NoteRecord, VerdictState
@@ -18,7 +19,6 @@ from agents.prompts.explanation import (
 )
 from agents.summary import RULE_LABELS
 from agents.tools import ToolPolicyViolation, Tools
-from services.schemas import DisputeOutcome
 
 _DIGITS = re.compile(r"\d[\d,]*")
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from agents.domain import Intent
 from agents.faq import answer_for
 from agents.graph.nodes._common import note
 from agents.graph.state import CallState
-from services.schemas import Intent
 
 __all__ = ["FALLBACK_ANSWER", "answer", "retain"]
 

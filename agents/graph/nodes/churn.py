@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from langgraph.runtime import Runtime
 
+from agents.domain import DisputeOutcome, Intent
 from agents.graph.context import AgentContext
 from agents.graph.nodes._common import note
 from agents.graph.state import CallState, ChurnHitState
 from agents.policies.churn import SignalHit, detect_signals, score_churn
 from agents.policies.retention import choose_offer
-from services.schemas import DisputeOutcome, Intent
 
 _UNRESOLVED = frozenset({DisputeOutcome.PENDING_APPROVAL, DisputeOutcome.REJECTED,
                          DisputeOutcome.NO_INVOICE})

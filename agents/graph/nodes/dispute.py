@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from langgraph.runtime import Runtime
 
+from agents.domain import ChargeKind, ConsentRecord, InvoiceRecord, PlanRecord, UsageRecord
 from agents.graph.context import AgentContext
 from agents.graph.nodes._common import ask_model, channel_of, note, today, tools_for
 from agents.graph.state import CallState, ClaimState, NoteRecord, VerdictState
@@ -18,13 +19,6 @@ from agents.policies.claims import (
 from agents.policies.disputes import DisputeClaim, DisputeRule, evaluate_dispute, select_invoice
 from agents.prompts.claim import CLAIM_SYSTEM, ClaimExtraction, claim_user
 from agents.tools import CreditLimits
-from services.schemas import (
-    ChargeKind,
-    ConsentRecord,
-    InvoiceRecord,
-    PlanRecord,
-    UsageRecord,
-)
 
 _ASK_WHICH_CHARGE = ("어느 달 청구서의 어떤 항목이 잘못 청구된 것 같으신지 말씀해 주시면 "
                      "바로 확인해 드리겠습니다.")

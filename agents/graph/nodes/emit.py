@@ -6,16 +6,10 @@ import uuid
 
 from langgraph.runtime import Runtime
 
+from agents.domain import ChurnSignal, DisputeDecision, DisputeOutcome, Intent, IntentTier
 from agents.graph.context import AgentContext
 from agents.graph.state import CallState, DisputeState
-from services.schemas import (
-    CallInsight,
-    ChurnSignal,
-    DisputeDecision,
-    DisputeOutcome,
-    Intent,
-    IntentTier,
-)
+from services.schemas import CallInsight
 
 _IDS = uuid.UUID("6f1d3c1e-2b8a-4c51-9f0e-6b7a1d2c3e4f")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from langgraph.runtime import Runtime
 
+from agents.domain import HandoffReason
 from agents.graph.context import AgentContext
 from agents.graph.nodes._common import note
 from agents.graph.nodes.answer import FALLBACK_ANSWER
@@ -22,7 +23,7 @@ from agents.policies.handoff import (
     is_unhelped,
     should_hand_off,
 )
-from services.schemas import HandoffReason, HandoffRequested
+from services.schemas import HandoffRequested
 
 __all__ = ["hand_off"]
 

@@ -6,12 +6,12 @@ from typing import Literal
 
 from langgraph.runtime import Runtime
 
+from agents.domain import Intent, IntentTier
 from agents.graph.context import AgentContext
 from agents.graph.nodes._common import note, today
 from agents.graph.state import CallState, IntentHit
 from agents.intents.tiered import classify_tiered
 from agents.policies.claims import extract_claim_rules, states_a_wrong_charge
-from services.schemas import Intent, IntentTier
 
 _CHURN_INTENTS = frozenset({Intent.CANCELLATION, Intent.PORT_OUT})
 # A short follow-up ("네, 이월 요금이요") of a dispute keeps the dispute going when the

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from langgraph.runtime import Runtime
 
+from agents.domain import PhishingEvidence
 from agents.graph.context import AgentContext
 from agents.graph.nodes._common import note
 from agents.graph.nodes.emit import message_id_for
 from agents.graph.state import CallState, PhishingCueState
 from agents.policies.phishing import CARRY_CHARS, WEIGHTS, Cue, assess_utterance
-from services.schemas import GuardianAlert, PhishingAlert, PhishingEvidence
+from services.schemas import GuardianAlert, PhishingAlert
 
 __all__ = ["ADVICE", "GUARDIAN_MESSAGE", "screen_phishing"]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from langgraph.runtime import Runtime
 
+from agents.domain import DisputeOutcome, SummarySource
 from agents.graph.context import AgentContext
 from agents.graph.nodes._common import ask_model, ends_a_sentence
 from agents.graph.nodes.emit import decision_of, message_id_for
@@ -17,7 +18,7 @@ from agents.prompts.summary import (
 )
 from agents.summary import distinct_intents, template_summary
 from agents.summary_digest import call_day, digest_payload
-from services.schemas import CallSummary, DisputeOutcome, SummarySource
+from services.schemas import CallSummary
 
 _SENTIMENT = {"positive": "긍정적입니다.", "neutral": "중립적입니다.", "negative": "부정적입니다."}
 # Prefill is most of a summary's cost on a CPU server (Korean runs about 1-1.5 characters

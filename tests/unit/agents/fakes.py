@@ -9,6 +9,7 @@ from typing import Any
 
 from agents.graph import AgentContext
 from agents.intents import IntentPrediction
+from agents.limits import AgentLimits
 from agents.ports import (
     ApprovalTicket,
     CreditCapExceeded,
@@ -16,7 +17,6 @@ from agents.ports import (
     ModelReply,
     ModelUnavailable,
 )
-from services.config.settings import AgentSettings
 from services.schemas import (
     BillingWorld,
     ChargeKind,
@@ -190,7 +190,7 @@ class Ports:
     def context(self, **settings: Any) -> AgentContext:
         return AgentContext(billing=self.billing, ledger=self.ledger, approvals=self.approvals,
                             audit=self.audit, clock=self.clock, intents=FakeIntents(),  # type: ignore[arg-type]
-                            settings=AgentSettings(**settings), chat_model=self.chat)
+                            settings=AgentLimits(**settings), chat_model=self.chat)
 
 
 def ports(world: BillingWorld, chat: FakeChat | None = None) -> Ports:

@@ -8,10 +8,10 @@ import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
 from agents.graph import build_graph
+from agents.limits import AgentLimits
 from agents.ports import ApprovalTicket
 from agents.prompts.claim import ClaimExtraction
 from agents.tools import CreditLimits, ToolChannel, ToolPolicyViolation, Tools
-from services.config.settings import AgentSettings
 from services.schemas import DisputeOutcome
 from tests.unit.agents.fakes import CallDriver, FakeChat, ports, world
 
@@ -60,7 +60,7 @@ def test_chat_channel_credits_small_clear_anomalies() -> None:
 def _tools(fakes, channel: ToolChannel, credited: int = 0) -> Tools:  # type: ignore[no-untyped-def]
     return Tools(billing=fakes.billing, ledger=fakes.ledger, approvals=fakes.approvals,
                  audit=fakes.audit, call_id="call-1", channel=channel,
-                 limits=CreditLimits.for_channel(AgentSettings(), channel),
+                 limits=CreditLimits.for_channel(AgentLimits(), channel),
                  today=date(2025, 3, 10), credited_krw=credited)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from agents.domain import Intent
 from agents.intents import (
     IntentClassifier,
     LabeledUtterance,
@@ -23,7 +24,7 @@ from agents.intents import (
     train_intent_model,
     with_noise,
 )
-from services.schemas import Intent
+from services.intent_model_files import FileIntentModelStore
 
 SMALL = TrainingConfig(noisy_copies=1, calibration_folds=2, heldout_fraction=0.2)
 
@@ -103,15 +104,15 @@ def test_same_seed_same_model() -> None:
 
 def test_save_and_load_round_trip(tmp_path: Path) -> None:
     classifier, _ = train_intent_model(small_set(), seed=1, config=SMALL)
-    path = tmp_path / "model.pkl"
-    classifier.save(path)
-    loaded = IntentClassifier.load(path)
+    files = FileIntentModelStore(tmp_path)
+    files.write("model.pkl", files.encode(classifier))
+    loaded = files.decode(files.read("model.pkl"), origin="model.pkl")
     text = "유심 인식이 안 돼요"
     assert loaded.predict(text) == classifier.predict(text)
     assert [p.name for p in tmp_path.iterdir()] == ["model.pkl"], "no temporary files left"
     (tmp_path / "other.pkl").write_bytes(pickle.dumps({"format": "something else"}))
     with pytest.raises(ValueError):
-        IntentClassifier.load(tmp_path / "other.pkl")
+        files.decode(files.read("other.pkl"), origin="other.pkl")
 
 
 def test_load_or_train_caches_by_data(tmp_path: Path) -> None:
@@ -122,17 +123,18 @@ def test_load_or_train_caches_by_data(tmp_path: Path) -> None:
         calls.append(1)
         return examples
 
-    first = load_or_train(tmp_path, factory, seed=2, config=SMALL)
-    path = model_file(tmp_path, examples, seed=2, config=SMALL)
+    files = FileIntentModelStore(tmp_path)
+    first = load_or_train(files, factory, seed=2, config=SMALL)
+    path = model_file(files, examples, seed=2, config=SMALL)
     stamp = path.stat().st_mtime_ns
-    second = load_or_train(tmp_path, factory, seed=2, config=SMALL)
+    second = load_or_train(files, factory, seed=2, config=SMALL)
     assert path.stat().st_mtime_ns == stamp, "second call loads, does not retrain"
     assert second.predict("로밍 신청") == first.predict("로밍 신청")
     changed = examples[:-1]
-    assert model_file(tmp_path, changed, seed=2, config=SMALL) != path
-    assert model_file(tmp_path, examples, seed=3, config=SMALL) != path
+    assert model_file(files, changed, seed=2, config=SMALL) != path
+    assert model_file(files, examples, seed=3, config=SMALL) != path
     path.write_bytes(b"corrupt")
-    third = load_or_train(tmp_path, factory, seed=2, config=SMALL)
+    third = load_or_train(files, factory, seed=2, config=SMALL)
     assert third.predict("로밍 신청").intent is Intent.ROAMING
     assert len(calls) == 3
 

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agents.korean import redact
+from agents.limits import AgentLimits
 from agents.policies.phishing import (
     SIGNALS,
     Cue,
@@ -16,7 +17,6 @@ from agents.policies.phishing import (
     find_cues,
     score_cues,
 )
-from services.config.settings import AgentSettings
 from simulator import SyntheticWorld, generate_calls, generate_world
 
 # Each phrase carries one signal; the tests embed them in ordinary service talk.
@@ -102,7 +102,7 @@ def normal_world() -> SyntheticWorld:
 def test_normal_customer_service_calls_do_not_alert(
     normal_world: SyntheticWorld, seed: int
 ) -> None:
-    threshold = AgentSettings().phishing_alert_threshold
+    threshold = AgentLimits().phishing_alert_threshold
     for call in generate_calls(normal_world, seed=seed, n=15):
         evidence: tuple[Cue, ...] = ()
         carry = ""

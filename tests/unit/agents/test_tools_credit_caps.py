@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from agents.limits import AgentLimits
 from agents.ports import ApprovalTicket, CreditCapExceeded, CreditReceipt
 from agents.tools import CreditLimits, ToolChannel, ToolPolicyViolation, Tools
-from services.config.settings import AgentSettings
 from tests.unit.agents.fakes import ports, world
 
 
@@ -37,7 +37,7 @@ def _tools(ledger: CappedLedger, channel: ToolChannel = ToolChannel.VOICE) -> tu
     fakes = ports(world(None))
     tools = Tools(billing=fakes.billing, ledger=ledger, approvals=fakes.approvals,
                   audit=fakes.audit, call_id="call-1", channel=channel,
-                  limits=CreditLimits.for_channel(AgentSettings(), channel),
+                  limits=CreditLimits.for_channel(AgentLimits(), channel),
                   today=date(2025, 3, 10))
     return tools, fakes.audit
 
@@ -47,7 +47,7 @@ def test_automatic_credits_carry_both_caps_to_the_ledger() -> None:
     tools, _ = _tools(ledger)
     tools.issue_credit(idempotency_key="k", customer_id="C1", invoice_id=None,
                        amount_krw=1_000, reason="x")
-    settings = AgentSettings()
+    settings = AgentLimits()
     assert ledger.seen[0]["per_call_cap_krw"] == settings.call_credit_cap_krw
     assert ledger.seen[0]["per_day_cap_krw"] == settings.daily_credit_cap_krw
     assert ledger.seen[0]["call_id"] == "call-1"

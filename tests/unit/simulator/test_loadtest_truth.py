@@ -14,10 +14,10 @@ import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
 from agents.graph import AgentContext, build_graph
+from agents.limits import AgentLimits
 from pipelines.bootstrap import load_intent_model
 from pipelines.evaluation.graph_runs import run_call, scripted_texts
 from services.config import Settings
-from services.config.settings import AgentSettings
 from simulator import generate_world
 from simulator.loadtest import LoadMode, Shape, plan_load
 from tests.unit.agents.fakes import FakeApprovals, FakeAudit, FakeBilling, FakeClock, FakeLedger
@@ -30,7 +30,7 @@ def intents():  # type: ignore[no-untyped-def]
 
 def test_the_graph_decides_what_the_plans_ground_truth_says(intents) -> None:  # type: ignore[no-untyped-def]
     world = generate_world(seed=7, customers=60)
-    limit = AgentSettings().auto_credit_limit_krw  # the truth and the agent share the limit
+    limit = AgentLimits().auto_credit_limit_krw  # the truth and the agent share the limit
     plans = plan_load(world, rate=1.0, duration_s=40.0, shape=Shape.POISSON, mode=LoadMode.TEXT,
                       seed=21, auto_credit_limit_krw=limit)  # fmt: skip
     disputes = [p.call for p in plans if p.call.truth.expected_dispute][:4]
@@ -41,7 +41,7 @@ def test_the_graph_decides_what_the_plans_ground_truth_says(intents) -> None:  #
     for call in disputes + others:
         context = AgentContext(
             billing=FakeBilling(world.billing), ledger=FakeLedger(), approvals=FakeApprovals(),
-            audit=FakeAudit(), clock=FakeClock(today), intents=intents, settings=AgentSettings(),
+            audit=FakeAudit(), clock=FakeClock(today), intents=intents, settings=AgentLimits(),
             chat_model=None,
         )  # fmt: skip
         runtime = SimpleNamespace(graph=build_graph(InMemorySaver()), context=context)
