@@ -34,7 +34,7 @@ _HOME = {
     "build_graph": "agents.graph",
     "end_call": "agents.graph",
     "handle_utterance": "agents.graph",
-    "resume_approval": "agents.graph",
+    "resume_approval": "agents.approvals",
     "start_call": "agents.graph",
     "ToolChannel": "agents.tools",
     "ToolPolicyViolation": "agents.tools",

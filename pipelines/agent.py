@@ -18,10 +18,12 @@ Decisions:
 - CallEnded waits until seqs 0..n-1 are all processed (the ASR may still be finishing the
   last ones); it is held in memory, its offset is not committed past (`safe_offset`), and
   after `end_wait_s` the call is summarized with what arrived.
+- A turn that sends a dispute for approval opens its wait in the approval graph
+  (agents.approvals, its own thread) before the turn's outputs go out.
 - ApprovalDecided wakes the approval's thread up (the store is re-read there); once it is
   settled (credited or rejected), the decision is written into the call's thread and the
   dispute's insight and, for an ended call, the summary go out again as new rules
-  revisions (agents.graph.settle_call), so the call view, the summary and the ledger
+  revisions (agents.approvals.settle_call), so the call view, the summary and the ledger
   agree. A redelivered decision re-publishes the same messages and credits nothing.
 - Model work never runs here: with `model_work` set, each rules insight or summary that a
   model could improve is followed by a ModelRequest on calls.model-requests.v1, which the
@@ -50,6 +52,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from agents.approvals import ApprovalGraph, open_approval, resume_approval, settle_call
 from agents.graph import (
     MAX_TURNS_PER_RUN,
     AgentContext,
@@ -61,8 +64,6 @@ from agents.graph import (
     handle_utterance,
     handoff_of,
     phishing_alerts_of,
-    resume_approval,
-    settle_call,
     start_call,
 )
 from agents.graph.model_work import insight_requests, summary_request
@@ -154,7 +155,11 @@ class _HeldEnd:
 
 
 class AgentHandler:
-    """Stage handler running the agent graph over calls.transcripts.v1."""
+    """Stage handler running the agent graph over calls.transcripts.v1.
+
+    `graph` runs the calls' events; `approval_graph` (compiled with the same
+    checkpointer) waits on and settles their approvals.
+    """
 
     name = "agent"
     sources: tuple[Topic, ...] = (Topic.TRANSCRIPTS,)
@@ -164,6 +169,7 @@ class AgentHandler:
         graph: AgentGraph,
         context: AgentContext,
         *,
+        approval_graph: ApprovalGraph,
         inbox: Inbox | None = None,
         end_wait_s: float = 20.0,
         model_work: ModelWork | None = None,
@@ -173,6 +179,7 @@ class AgentHandler:
         start_wait_s: float = 5.0,
     ) -> None:
         self._graph, self._context, self._inbox = graph, context, inbox
+        self._approval_graph = approval_graph
         self._model_work = model_work
         self._checkpoints = checkpoints
         # Since the last flush: the lowest offset per partition whose state is only in
@@ -328,7 +335,7 @@ class AgentHandler:
 
     def _approval(self, decided: ApprovalDecided) -> list[Outgoing]:
         self.stats.approvals += 1
-        wait = resume_approval(self._graph, self._context, call_id=decided.call_id,
+        wait = resume_approval(self._approval_graph, self._context, call_id=decided.call_id,
                                approval_id=decided.approval_id)
         if wait is None:
             _log.warning("approval %s of call %s is unknown; ignored",
@@ -446,6 +453,8 @@ class AgentHandler:
         """A turn's insight and model requests, then the call's held end if now complete."""
         outputs: list[Outgoing] = []
         if turn is not None:
+            if turn.approval is not None:
+                open_approval(self._approval_graph, self._context, turn.approval)
             self.stats.replayed += int(turn.duplicate)
             outputs += self._alerts(turn.alerts)
             outputs += self._handoff(turn.handoff)

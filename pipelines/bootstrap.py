@@ -1,7 +1,8 @@
 """The composition root of the agent: real adapters wired into the graph, once per process.
 
-The agent worker and the API (assistant chat, approval resumes) both build their graph
-here, so the two can never drift apart in what the graph may touch.
+The agent worker and the API (assistant chat) both build their graphs here (the call
+graph and the approval graph, on one checkpointer), so the two can never drift apart in
+what the graphs may touch.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from agents.approvals import ApprovalGraph, build_approval_graph
 from agents.graph import AgentContext, AgentGraph, build_graph
 from agents.intents import IntentClassifier
 from agents.limits import AgentLimits
@@ -54,6 +56,7 @@ class AgentRuntime:
     engine: Engine
     sessions: sessionmaker[Session]
     graph: AgentGraph
+    approval_graph: ApprovalGraph
     context: AgentContext
     calls: SqlCallStore
     checkpoints: WriteBehindSaver
@@ -72,7 +75,8 @@ class AgentRuntime:
             work = ModelWork(intents=self.context.intents,
                              intent_threshold=agent.intent_llm_threshold,
                              deadline_s=agent.model_deadline_s)
-        return AgentHandler(self.graph, self.context, inbox=self.calls,
+        return AgentHandler(self.graph, self.context, approval_graph=self.approval_graph,
+                            inbox=self.calls,
                             end_wait_s=agent.summary_wait_s, model_work=work,
                             checkpoints=self.checkpoints.defer(),
                             start_wait_s=self.settings.kafka.reorder_window_s)
@@ -138,7 +142,8 @@ def build_agent_runtime(
             callbacks=_graph_callbacks(settings),
         )
         yield AgentRuntime(settings=settings, engine=engine, sessions=sessions,
-                           graph=build_graph(checkpointer), context=context,
+                           graph=build_graph(checkpointer),
+                           approval_graph=build_approval_graph(checkpointer), context=context,
                            checkpoints=checkpointer,
                            calls=SqlCallStore(sessions, clock=clock))
 

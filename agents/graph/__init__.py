@@ -1,12 +1,8 @@
-"""The LangGraph agent graph: state, runtime context, nodes, and the call/approval sessions."""
+"""The LangGraph call graph: state, runtime context, nodes, and the call session.
 
-from agents.graph.approvals import (
-    SettledViews,
-    approval_thread_id,
-    open_approval,
-    resume_approval,
-    settle_call,
-)
+Approvals (their own graph, threads and session functions) live in agents.approvals.
+"""
+
 from agents.graph.context import AgentContext
 from agents.graph.graph import AgentGraph, build_graph
 from agents.graph.session import (
@@ -21,17 +17,15 @@ from agents.graph.session import (
     phishing_alerts_of,
     start_call,
 )
-from agents.graph.state import ApprovalWait, CallState
+from agents.graph.state import CallInput, CallState
 
 __all__ = [
     "MAX_TURNS_PER_RUN",
     "AgentContext",
     "AgentGraph",
-    "ApprovalWait",
+    "CallInput",
     "CallState",
-    "SettledViews",
     "TurnResult",
-    "approval_thread_id",
     "build_graph",
     "call_config",
     "call_state",
@@ -39,9 +33,6 @@ __all__ = [
     "handle_turns",
     "handle_utterance",
     "handoff_of",
-    "open_approval",
     "phishing_alerts_of",
-    "resume_approval",
-    "settle_call",
     "start_call",
 ]

@@ -1,4 +1,4 @@
-"""The agent graph: one StateGraph for live calls, assistant chat and approval waits.
+"""The call graph: one StateGraph for live calls and assistant chat, fed a call event.
 
 ```
 START -> route_event
@@ -11,8 +11,9 @@ START -> route_event
                assess_churn (+ hand_off) -> emit -> END (or the next queued turn, see below)
   agent turn (known call) -> redact_pii (+ screen_phishing) -> emit -> END
   end       -> [start_call] -> sync_approvals -> summarize -> END
-  approval  -> await_approval (interrupt) -> settle_approval -> END | await_approval
 ```
+Approvals wait and settle in their own graph (agents.approvals), on their own threads;
+this graph only catches a call's pending disputes up with the store (sync_approvals).
 "a (+ b)": the node functions a then b run as one graph node (agents.graph.chain), as
 do normalize then classify_intent: one superstep where a plain edge joined two, with the
 same state after it.
@@ -41,13 +42,13 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
+from agents.domain import DisputeOutcome
 from agents.graph.chain import chain
 from agents.graph.context import AgentContext
 from agents.graph.nodes import (
     act,
     answer,
     assess_churn,
-    await_approval,
     classify_intent,
     decide,
     emit,
@@ -59,18 +60,15 @@ from agents.graph.nodes import (
     normalize_text,
     redact_pii,
     retain,
-    route_after_settle,
     route_intent,
     route_speaker,
     screen_phishing,
-    settle_approval,
     skip_duplicate,
     start_call,
     summarize,
     sync_approvals,
 )
-from agents.graph.state import CallState
-from services.schemas import DisputeOutcome
+from agents.graph.state import CallInput, CallState
 
 __all__ = [
     "AgentGraph",
@@ -83,18 +81,15 @@ __all__ = [
     "route_event",
 ]
 
-AgentGraph = CompiledStateGraph[CallState, AgentContext, CallState, CallState]
+AgentGraph = CompiledStateGraph[CallState, AgentContext, CallInput, CallState]
 
 
 def route_event(
     state: CallState,
-) -> Literal["start_call", "sync_approvals", "redact_pii", "summarize", "await_approval",
-             "skip_duplicate"]:
-    """Dispatch on the event kind; open unknown calls implicitly; drop duplicates."""
+) -> Literal["start_call", "sync_approvals", "redact_pii", "summarize", "skip_duplicate"]:
+    """Route the call event; open unknown calls implicitly; drop duplicates."""
     event = state.get("event", {})
     kind = event.get("kind")
-    if kind == "approval":
-        return "await_approval"
     if kind == "utterance" and int(event.get("seq", -1)) in set(state.get("processed_seqs", [])):
         return "skip_duplicate"
     if kind == "start" or not state.get("customer_id"):
@@ -143,8 +138,8 @@ def emit_turn(state: CallState, runtime: Runtime[AgentContext]) -> CallState:
 
 def route_after_emit(
     state: CallState,
-) -> Literal["start_call", "sync_approvals", "redact_pii", "summarize", "await_approval",
-             "skip_duplicate", "__end__"]:
+) -> Literal["start_call", "sync_approvals", "redact_pii", "summarize", "skip_duplicate",
+             "__end__"]:
     """Route the turn emit_turn took from the queue, or end the run.
 
     The event is still the turn just emitted exactly when its seq is this turn's (redact_pii
@@ -156,8 +151,11 @@ def route_after_emit(
 
 
 def build_graph(checkpointer: BaseCheckpointSaver[Any] | None = None) -> AgentGraph:
-    """Compile the graph; pass a checkpointer so calls survive worker restarts."""
-    builder = StateGraph(CallState, context_schema=AgentContext)
+    """Compile the call graph; pass a checkpointer so calls survive worker restarts.
+
+    Compile the approval graph (agents.approvals.build_approval_graph) with the same one.
+    """
+    builder = StateGraph(CallState, context_schema=AgentContext, input_schema=CallInput)
     for name, node in (
         ("start_call", start_call), ("sync_approvals", sync_approvals),
         # Nodes joined by plain edges on the per-utterance path run as one (agents.graph.chain).
@@ -167,8 +165,7 @@ def build_graph(checkpointer: BaseCheckpointSaver[Any] | None = None) -> AgentGr
         ("investigate", investigate), ("decide", decide), ("act", act), ("explain", explain),
         ("retain", retain), ("answer", answer), ("assess_churn", chain(assess_churn, hand_off)),
         ("emit", emit_turn),
-        ("summarize", summarize), ("await_approval", await_approval),
-        ("settle_approval", settle_approval), ("skip_duplicate", skip_duplicate),
+        ("summarize", summarize), ("skip_duplicate", skip_duplicate),
         ("next_turn", next_turn),
     ):
         builder.add_node(name, node)
@@ -185,6 +182,4 @@ def build_graph(checkpointer: BaseCheckpointSaver[Any] | None = None) -> AgentGr
     builder.add_edge("summarize", END)
     builder.add_conditional_edges("skip_duplicate", route_after_turn)
     builder.add_conditional_edges("next_turn", route_event)
-    builder.add_edge("await_approval", "settle_approval")
-    builder.add_conditional_edges("settle_approval", route_after_settle)
     return builder.compile(checkpointer=checkpointer)

@@ -1,4 +1,4 @@
-"""Feeding one call's events to the graph: the API and the agent stage both use these."""
+"""Feeding one call's events to the call graph: the API and the agent stage both use these."""
 
 from __future__ import annotations
 
@@ -8,22 +8,19 @@ from typing import cast
 
 from langchain_core.runnables import RunnableConfig
 
-from agents.graph.approvals import open_approval
+from agents.approvals.state import ApprovalWait, new_wait
+from agents.domain import DisputeOutcome, HandoffReason, Speaker
 from agents.graph.context import AgentContext
 from agents.graph.graph import AgentGraph
-from agents.graph.nodes import new_wait
-from agents.graph.state import CallState, EventInput
+from agents.graph.state import CallInput, CallState, EventInput
 from services.schemas import (
     CallEnded,
     CallInsight,
     CallStarted,
     CallSummary,
-    DisputeOutcome,
     GuardianAlert,
-    HandoffReason,
     HandoffRequested,
     PhishingAlert,
-    Speaker,
     Utterance,
 )
 
@@ -49,7 +46,11 @@ _STEPS_PER_TURN = 25
 
 @dataclass(frozen=True, slots=True)
 class TurnResult:
-    """One utterance's outcome: the insight (customer turns), the reply, a new approval."""
+    """One utterance's outcome: the insight (customer turns), the reply, a new approval.
+
+    `approval` is the wait this turn sent for a supervisor: the caller opens it in the
+    approval graph (agents.approvals.open_approval) before it hands the turn on.
+    """
 
     insight: CallInsight | None
     reply: str | None
@@ -59,6 +60,7 @@ class TurnResult:
     """The call's phishing alert (and guardian notice) if this turn raised it."""
     handoff: HandoffRequested | None = None
     """The call's handoff to a human agent if this turn asked for it (then `reply` says so)."""
+    approval: ApprovalWait | None = None
 
 
 def call_config(call_id: str) -> RunnableConfig:
@@ -76,7 +78,7 @@ def _run(graph: AgentGraph, context: AgentContext, call_id: str, event: EventInp
          queue: Sequence[EventInput] | None = None) -> CallState:
     # "exit" durability: one checkpoint write per event; a crash mid-run replays the whole
     # event, and every effect in it is idempotent.
-    state: CallState = {"call_id": call_id, "event": event, "queue": None}
+    state: CallInput = {"call_id": call_id, "event": event, "queue": None}
     config = call_config(call_id)
     if queue is not None:
         state["queue"], state["batch_duplicates"] = list(queue), []
@@ -104,7 +106,7 @@ def _utterance_event(utterance: Utterance) -> EventInput:
 def handle_utterance(graph: AgentGraph, context: AgentContext, utterance: Utterance) -> TurnResult:
     """Run one utterance; a redelivered one returns the insight it produced the first time."""
     state = _run(graph, context, utterance.call_id, _utterance_event(utterance))
-    return _turn_result(graph, context, utterance, state, duplicate=bool(state.get("duplicate")))
+    return _turn_result(utterance, state, duplicate=bool(state.get("duplicate")))
 
 
 def handle_turns(
@@ -114,9 +116,9 @@ def handle_turns(
 
     Same outcome per utterance as `handle_utterance` one after the other (each turn's
     insight is kept in state by seq), but LangGraph's per-run cost is paid once. The run
-    stops after a turn that decided a dispute (its approval is opened here, as for one
-    utterance), so fewer results than utterances may come back: the caller runs the rest
-    again. The utterances must have distinct seqs and be at most MAX_TURNS_PER_RUN.
+    stops after a turn that decided a dispute (its approval comes back to be opened, as
+    for one utterance), so fewer results than utterances may come back: the caller runs
+    the rest again. The utterances must have distinct seqs and be at most MAX_TURNS_PER_RUN.
     """
     if not utterances:
         return []
@@ -126,15 +128,15 @@ def handle_turns(
     state = _run(graph, context, utterances[0].call_id, events[0], queue=events[1:])
     done = len(utterances) - len(state.get("queue") or [])
     duplicates = set(state.get("batch_duplicates", []))
-    results = [_turn_result(graph, context, u, state, duplicate=u.seq in duplicates, last=False)
+    results = [_turn_result(u, state, duplicate=u.seq in duplicates, last=False)
                for u in utterances[: done - 1]]
     last = utterances[done - 1]
-    results.append(_turn_result(graph, context, last, state, duplicate=last.seq in duplicates))
+    results.append(_turn_result(last, state, duplicate=last.seq in duplicates))
     return results
 
 
-def _turn_result(graph: AgentGraph, context: AgentContext, utterance: Utterance,
-                 state: CallState, *, duplicate: bool, last: bool = True) -> TurnResult:
+def _turn_result(utterance: Utterance, state: CallState, *, duplicate: bool,
+                 last: bool = True) -> TurnResult:
     """A turn's result from the state after it (`last`) or after later turns of its run."""
     stored = state.get("insights", {}).get(str(utterance.seq))
     insight = (CallInsight.model_validate(stored)
@@ -144,19 +146,17 @@ def _turn_result(graph: AgentGraph, context: AgentContext, utterance: Utterance,
     if duplicate or not last:  # a turn followed by others in its run decided no dispute
         return TurnResult(insight, None, None, duplicate, alerts, handoff)
     dispute = state.get("dispute")
-    approval_id = None
+    wait = None
     if dispute and dispute["outcome"] == DisputeOutcome.PENDING_APPROVAL:
         wait = new_wait(dispute, call_id=utterance.call_id,
                         customer_id=state.get("customer_id", ""))
-        if wait is not None:
-            open_approval(graph, context, wait)
-            approval_id = wait["approval_id"]
     reply = dispute["explanation"] if dispute else state.get("answer")
     if handoff is not None:
         # A dispute's explanation still stands when churn and the dispute call for a person.
         keep = dispute is not None and handoff.reason is HandoffReason.CHURN_DISPUTE
         reply = f"{reply} {handoff.message}" if keep and reply else handoff.message
-    return TurnResult(insight, reply, approval_id, False, alerts, handoff)
+    return TurnResult(insight, reply, wait["approval_id"] if wait else None, False, alerts,
+                      handoff, wait)
 
 
 def phishing_alerts_of(state: CallState, seq: int) -> tuple[PhishingAlert | GuardianAlert, ...]:

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal, NotRequired, TypedDict
 __all__ = [
     "MAX_INSIGHTS_KEPT",
     "MAX_UTTERANCES_KEPT",
-    "ApprovalWait",
+    "CallInput",
     "CallState",
     "ChurnHitState",
     "ClaimState",
@@ -32,7 +32,7 @@ __all__ = [
 MAX_UTTERANCES_KEPT = 40
 MAX_INSIGHTS_KEPT = 16
 
-EventKind = Literal["start", "utterance", "end", "approval"]
+EventKind = Literal["start", "utterance", "end"]
 
 
 class EventInput(TypedDict, total=False):
@@ -47,7 +47,6 @@ class EventInput(TypedDict, total=False):
     text: str
     identifiers: list[KeptIdentifier]
     utterances: int
-    approval_id: str
 
 
 class Profile(TypedDict):
@@ -153,20 +152,6 @@ class PhishingCueState(TypedDict):
     text: str
 
 
-class ApprovalWait(TypedDict):
-    """The proposal an approval thread is waiting on (see agents.graph.approvals)."""
-
-    approval_id: str
-    call_id: str
-    customer_id: str
-    idempotency_key: str
-    amount_krw: int
-    invoice_id: str | None
-    reason: str
-    status: str
-    checks: int
-
-
 def keep_recent_utterances(
     left: list[SeenUtterance], right: list[SeenUtterance]
 ) -> list[SeenUtterance]:
@@ -202,6 +187,15 @@ def upsert_disputes(left: list[DisputeState], right: list[DisputeState]) -> list
         merged.pop(key, None)
         merged[key] = item
     return list(merged.values())
+
+
+class CallInput(TypedDict, total=False):
+    """The call graph's input: one call event (or a run of turns); the rest is state."""
+
+    call_id: str
+    event: EventInput
+    queue: list[EventInput] | None
+    batch_duplicates: list[int]
 
 
 class CallState(TypedDict, total=False):
@@ -258,5 +252,3 @@ class CallState(TypedDict, total=False):
     # a run over several turns of the call (agents.graph.session.handle_turns)
     queue: list[EventInput] | None  # turns still to run after this one; None: one event
     batch_duplicates: list[int]  # seqs of this run's turns that were redeliveries
-    # approval threads only
-    approval: ApprovalWait | None

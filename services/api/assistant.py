@@ -27,6 +27,7 @@ from typing import Any
 
 import anyio
 
+from agents.approvals import ApprovalGraph, open_approval
 from agents.chat_wording import StreamedWording, WordingRejected
 from agents.faq import retrieve
 from agents.graph import AgentContext, AgentGraph, call_state, handle_utterance, start_call
@@ -101,7 +102,9 @@ class GraphAssistant:
     """Runs each chat message through the graph in a worker thread and streams the reply.
 
     Args:
-        graph: The compiled agent graph (with its checkpointer).
+        graph: The compiled call graph (with its checkpointer).
+        approval_graph: The approval graph on the same checkpointer: a chat dispute above
+            the chat's limit waits there for a supervisor.
         context: Ports and limits, as built by `pipelines.bootstrap.build_agent_runtime`.
         on_insight: Where the turn's insight goes (the API publishes it to the insights
             topic, so chat churn flags and disputes reach the database like calls do).
@@ -122,12 +125,14 @@ class GraphAssistant:
         graph: AgentGraph,
         context: AgentContext,
         *,
+        approval_graph: ApprovalGraph,
         on_insight: InsightSink | None = None,
         on_handoff: HandoffSink | None = None,
         policies: PolicyIndex | None = None,
         wording: WordingStream | None = None,
     ) -> None:
         self._graph = graph
+        self._approval_graph = approval_graph
         self._context = context
         self._on_insight = on_insight
         self._on_handoff = on_handoff
@@ -246,6 +251,8 @@ class GraphAssistant:
                 source="text",
             )
             result = handle_utterance(self._graph, self._context, utterance)
+            if result.approval is not None:
+                open_approval(self._approval_graph, self._context, result.approval)
             earlier = state.get("handoff")
         if result.insight is not None and self._on_insight is not None:
             try:

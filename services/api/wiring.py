@@ -104,6 +104,7 @@ def _assistant(
     assistant = GraphAssistant(
         runtime.graph,
         runtime.context,
+        approval_graph=runtime.approval_graph,
         on_insight=lambda insight: publisher.publish(Topic.INSIGHTS, insight),
         on_handoff=lambda handoff: publisher.publish(Topic.HANDOFFS, handoff),
         wording=wording,

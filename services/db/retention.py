@@ -39,7 +39,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from agents.graph import approval_thread_id
+from agents.approvals import approval_thread_id
 from services.db.models import (
     AccessLogRow,
     Approval,

@@ -35,7 +35,7 @@ from services.schemas import (
     Topic,
     Utterance,
 )
-from tests.unit.agents.fakes import FakeIntents, ports, world
+from tests.unit.agents.fakes import FakeIntents, approval_graph_of, ports, world
 
 pytestmark = pytest.mark.integration
 
@@ -47,7 +47,9 @@ def _rules_outputs() -> list[Outgoing]:
     work = ModelWork(intents=FakeIntents(), intent_threshold=0.55,  # type: ignore[arg-type]
                      deadline_s={"summary": 600, "explanation": 600, "intent": 600})
     fakes = ports(world("duplicate_charge"))
-    agent = AgentHandler(build_graph(InMemorySaver()), fakes.context(), model_work=work)
+    graph = build_graph(InMemorySaver())
+    agent = AgentHandler(graph, fakes.context(), approval_graph=approval_graph_of(graph),
+                         model_work=work)
     events = [CallStarted(call_id="c-real", customer_id="C1")]
     events += [Utterance(call_id="c-real", seq=i, text=text, start_ms=0, end_ms=1, confidence=0.9,
                          speaker=Speaker.AGENT if i == 1 else Speaker.CUSTOMER)

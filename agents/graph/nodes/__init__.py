@@ -2,13 +2,7 @@
 
 from agents.graph.nodes.act import act, draft_explanation, explain
 from agents.graph.nodes.answer import answer, retain
-from agents.graph.nodes.approval import (
-    await_approval,
-    new_wait,
-    route_after_settle,
-    settle_approval,
-    sync_approvals,
-)
+from agents.graph.nodes.approval import sync_approvals
 from agents.graph.nodes.churn import assess_churn
 from agents.graph.nodes.dispute import decide, extract_claim, investigate, policy_claim
 from agents.graph.nodes.emit import decision_of, emit, message_id_for
@@ -24,7 +18,6 @@ __all__ = [
     "act",
     "answer",
     "assess_churn",
-    "await_approval",
     "classify_intent",
     "decide",
     "decision_of",
@@ -35,16 +28,13 @@ __all__ = [
     "extract_claim",
     "investigate",
     "message_id_for",
-    "new_wait",
     "normalize_text",
     "policy_claim",
     "redact_pii",
     "retain",
-    "route_after_settle",
     "route_intent",
     "route_speaker",
     "screen_phishing",
-    "settle_approval",
     "next_turn",
     "skip_duplicate",
     "start_call",

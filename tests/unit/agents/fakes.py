@@ -246,15 +246,27 @@ def world(anomaly: str | None = None, *, roaming_krw: int = 11_000, plan: PlanRe
                         usage=usage, consents=consents)
 
 
+def approval_graph_of(graph: Any) -> Any:
+    """The approval graph on the call graph's checkpointer, as the composition root builds it."""
+    from agents.approvals import build_approval_graph
+
+    return build_approval_graph(graph.checkpointer)
+
+
 class CallDriver:
-    """Feeds one call's events through the session functions, numbering utterances."""
+    """Feeds one call's events through the session functions, numbering utterances.
+
+    With `approval_graph`, a turn's approval is opened there, as the agent stage does.
+    """
 
     def __init__(self, graph: Any, context: AgentContext, *, call_id: str = "call-1",
-                 customer_id: str = "C1", source: str = "voice") -> None:
+                 customer_id: str = "C1", source: str = "voice",
+                 approval_graph: Any = None) -> None:
         from agents.graph import start_call
         from services.schemas import CallStarted
 
         self.graph, self.context, self.call_id = graph, context, call_id
+        self.approval_graph = approval_graph
         self.seq = 0
         self.sent: dict[int, Any] = {}
         start_call(graph, context, CallStarted(call_id=call_id, customer_id=customer_id,
@@ -269,7 +281,12 @@ class CallDriver:
                               confidence=0.9)
         self.sent[self.seq] = utterance
         self.seq += 1
-        return handle_utterance(self.graph, self.context, utterance)
+        turn = handle_utterance(self.graph, self.context, utterance)
+        if self.approval_graph is not None and turn.approval is not None:
+            from agents.approvals import open_approval
+
+            open_approval(self.approval_graph, self.context, turn.approval)
+        return turn
 
     def redeliver(self, seq: int) -> Any:
         from agents.graph import handle_utterance

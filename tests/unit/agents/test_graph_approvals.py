@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from langgraph.checkpoint.memory import InMemorySaver
 
-from agents.graph import (
+from agents.approvals import (
     approval_thread_id,
-    build_graph,
-    call_state,
+    build_approval_graph,
     resume_approval,
     settle_call,
 )
+from agents.graph import build_graph, call_state
 from services.schemas import DisputeOutcome
 from tests.unit.agents.fakes import CallDriver, Ports, ports, world
 
@@ -18,22 +18,24 @@ TEXT = "지난달 해외에 간 적이 없는데 로밍 요금이 나왔어요"
 
 
 def _pending(fakes: Ports):  # type: ignore[no-untyped-def]
-    graph = build_graph(InMemorySaver())
+    """The call graph, the approval graph (one checkpointer), context, call and its turn."""
+    saver = InMemorySaver()
+    graph, approvals = build_graph(saver), build_approval_graph(saver)
     context = fakes.context()
-    call = CallDriver(graph, context)
+    call = CallDriver(graph, context, approval_graph=approvals)
     turn = call.say(TEXT)
-    return graph, context, call, turn
+    return graph, approvals, context, call, turn
 
 
 def test_above_limit_interrupts_for_approval_and_moves_no_money() -> None:
     fakes = ports(world("roaming_without_usage", roaming_krw=55_000))
-    graph, _, _, turn = _pending(fakes)
+    _, approvals, _, _, turn = _pending(fakes)
     assert turn.insight.dispute.outcome is DisputeOutcome.PENDING_APPROVAL
     assert turn.insight.dispute.amount_krw == 55_000
     assert turn.approval_id == turn.insight.dispute.approval_id
     ticket = fakes.approvals.get(turn.approval_id)
     assert ticket is not None and ticket.status == "pending" and ticket.amount_krw == 55_000
-    snapshot = graph.get_state({"configurable": {"thread_id": approval_thread_id(
+    snapshot = approvals.get_state({"configurable": {"thread_id": approval_thread_id(
         "call-1", turn.approval_id)}})
     assert snapshot.interrupts and snapshot.interrupts[0].value["amount_krw"] == 55_000
     assert fakes.ledger.credits == {}
@@ -41,7 +43,7 @@ def test_above_limit_interrupts_for_approval_and_moves_no_money() -> None:
 
 def test_call_keeps_processing_utterances_while_an_approval_waits() -> None:
     fakes = ports(world("roaming_without_usage", roaming_krw=55_000))
-    graph, _, call, _ = _pending(fakes)
+    graph, _, _, call, _ = _pending(fakes)
     nxt = call.say("그럼 요금제도 바꾸고 싶어요")
     assert nxt.insight is not None and nxt.insight.utterance_seq == 1
     assert call_state(graph, "call-1")["processed_seqs"] == [0, 1]
@@ -49,14 +51,14 @@ def test_call_keeps_processing_utterances_while_an_approval_waits() -> None:
 
 def test_approved_credit_is_issued_once_after_resume() -> None:
     fakes = ports(world("roaming_without_usage", roaming_krw=55_000))
-    graph, context, call, turn = _pending(fakes)
+    graph, approvals, context, call, turn = _pending(fakes)
     fakes.approvals.decide(turn.approval_id, approved=True)
-    settled = resume_approval(graph, context, call_id="call-1", approval_id=turn.approval_id)
+    settled = resume_approval(approvals, context, call_id="call-1", approval_id=turn.approval_id)
     assert settled is not None and settled["status"] == "credited"
     assert fakes.ledger.total == 55_000
     assert fakes.approvals.get(turn.approval_id).status == "consumed"
     # A second resume (a retried API call) changes nothing.
-    resume_approval(graph, context, call_id="call-1", approval_id=turn.approval_id)
+    resume_approval(approvals, context, call_id="call-1", approval_id=turn.approval_id)
     assert fakes.ledger.total == 55_000 and len(fakes.ledger.credits) == 1
     # The call's thread learns the outcome on its next event.
     call.say("네 알겠습니다")
@@ -66,19 +68,19 @@ def test_approved_credit_is_issued_once_after_resume() -> None:
 
 def test_stale_resume_before_the_decision_does_not_credit() -> None:
     fakes = ports(world("roaming_without_usage", roaming_krw=55_000))
-    graph, context, _, turn = _pending(fakes)
-    waiting = resume_approval(graph, context, call_id="call-1", approval_id=turn.approval_id)
+    _, approvals, context, _, turn = _pending(fakes)
+    waiting = resume_approval(approvals, context, call_id="call-1", approval_id=turn.approval_id)
     assert waiting is not None and waiting["status"] == "pending"
     assert fakes.ledger.credits == {}
     fakes.approvals.decide(turn.approval_id, approved=False)
-    rejected = resume_approval(graph, context, call_id="call-1", approval_id=turn.approval_id)
+    rejected = resume_approval(approvals, context, call_id="call-1", approval_id=turn.approval_id)
     assert rejected is not None and rejected["status"] == "rejected"
     assert fakes.ledger.credits == {}
 
 
 def test_forged_resume_value_is_ignored() -> None:
     fakes = ports(world("roaming_without_usage", roaming_krw=55_000))
-    graph, context, _, turn = _pending(fakes)
+    _, approvals, context, _, turn = _pending(fakes)
     # An approved ticket for some other proposal must not unlock this one.
     other = fakes.approvals.request(call_id="call-9", customer_id="C1",
                                     idempotency_key="credit:C1:OTHER", amount_krw=55_000,
@@ -87,40 +89,40 @@ def test_forged_resume_value_is_ignored() -> None:
     from langgraph.types import Command
 
     config = {"configurable": {"thread_id": approval_thread_id("call-1", turn.approval_id)}}
-    graph.invoke(Command(resume={"approval_id": other.approval_id, "approved": True}), config,
+    approvals.invoke(Command(resume={"approval_id": other.approval_id, "approved": True}), config,
                  context=context)
     assert fakes.ledger.credits == {}
-    assert graph.get_state(config).interrupts  # still waiting on its own ticket
+    assert approvals.get_state(config).interrupts  # still waiting on its own ticket
     assert any(e["action"] == "resume_mismatch" for e in fakes.audit.entries)
 
 
 def test_unknown_approval_is_refused() -> None:
     fakes = ports(world("roaming_without_usage", roaming_krw=55_000))
-    graph, context, _, _ = _pending(fakes)
-    assert resume_approval(graph, context, call_id="call-1", approval_id="ap-999") is None
+    _, approvals, context, _, _ = _pending(fakes)
+    assert resume_approval(approvals, context, call_id="call-1", approval_id="ap-999") is None
     assert fakes.ledger.credits == {}
 
 
 def test_unclear_evidence_goes_to_approval_even_when_small() -> None:
     w = world("roaming_without_usage")
     fakes = ports(w.model_copy(update={"usage": []}))  # usage feed missing: unclear
-    _, _, _, turn = _pending(fakes)
+    *_, turn = _pending(fakes)
     assert turn.insight.dispute.outcome is DisputeOutcome.PENDING_APPROVAL
     assert fakes.ledger.credits == {}
 
 
 def _ended_pending(fakes: Ports):  # type: ignore[no-untyped-def]
-    graph, context, call, turn = _pending(fakes)
+    graph, approvals, context, call, turn = _pending(fakes)
     summary = call.end()
     assert summary.dispute.outcome is DisputeOutcome.PENDING_APPROVAL
-    return graph, context, turn, summary
+    return graph, approvals, context, turn, summary
 
 
 def test_an_approval_settled_after_the_end_restates_insight_and_summary() -> None:
     fakes = ports(world("roaming_without_usage", roaming_krw=55_000))
-    graph, context, turn, before = _ended_pending(fakes)
+    graph, approvals, context, turn, before = _ended_pending(fakes)
     fakes.approvals.decide(turn.approval_id, approved=True)
-    wait = resume_approval(graph, context, call_id="call-1", approval_id=turn.approval_id)
+    wait = resume_approval(approvals, context, call_id="call-1", approval_id=turn.approval_id)
     assert wait is not None
     views = settle_call(graph, context, call_id="call-1", wait=wait)
     assert views is not None and views.outcome is DisputeOutcome.CREDIT_ISSUED
@@ -150,9 +152,9 @@ def test_an_approval_settled_after_the_end_restates_insight_and_summary() -> Non
 
 def test_a_rejection_credits_nothing_and_the_views_say_so() -> None:
     fakes = ports(world("roaming_without_usage", roaming_krw=55_000))
-    graph, context, turn, _ = _ended_pending(fakes)
+    graph, approvals, context, turn, _ = _ended_pending(fakes)
     fakes.approvals.decide(turn.approval_id, approved=False)
-    wait = resume_approval(graph, context, call_id="call-1", approval_id=turn.approval_id)
+    wait = resume_approval(approvals, context, call_id="call-1", approval_id=turn.approval_id)
     assert wait is not None and wait["status"] == "rejected"
     views = settle_call(graph, context, call_id="call-1", wait=wait)
     assert views is not None and fakes.ledger.credits == {}
@@ -165,8 +167,8 @@ def test_a_rejection_credits_nothing_and_the_views_say_so() -> None:
 
 def test_a_pending_approval_restates_nothing() -> None:
     fakes = ports(world("roaming_without_usage", roaming_krw=55_000))
-    graph, context, turn, before = _ended_pending(fakes)
-    wait = resume_approval(graph, context, call_id="call-1", approval_id=turn.approval_id)
+    graph, approvals, context, turn, before = _ended_pending(fakes)
+    wait = resume_approval(approvals, context, call_id="call-1", approval_id=turn.approval_id)
     assert wait is not None and wait["status"] == "pending"
     assert settle_call(graph, context, call_id="call-1", wait=wait) is None
     assert call_state(graph, "call-1")["summary"]["message_id"] == before.message_id
@@ -174,9 +176,9 @@ def test_a_pending_approval_restates_nothing() -> None:
 
 def test_a_decision_seen_first_by_the_next_turn_still_restates_the_insight() -> None:
     fakes = ports(world("roaming_without_usage", roaming_krw=55_000))
-    graph, context, call, turn = _pending(fakes)
+    graph, approvals, context, call, turn = _pending(fakes)
     fakes.approvals.decide(turn.approval_id, approved=True)
-    wait = resume_approval(graph, context, call_id="call-1", approval_id=turn.approval_id)
+    wait = resume_approval(approvals, context, call_id="call-1", approval_id=turn.approval_id)
     call.say("네 알겠습니다")  # syncs the dispute before the decision event is handled
     assert wait is not None
     views = settle_call(graph, context, call_id="call-1", wait=wait)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
-from agents.graph import build_graph, call_state
+from agents.graph import build_graph
 from pipelines.agent import AgentHandler
 from pipelines.stage import Incoming, PoisonMessage
 from services.schemas import (
@@ -19,7 +19,7 @@ from services.schemas import (
     Topic,
     Utterance,
 )
-from tests.unit.agents.fakes import ports, world
+from tests.unit.agents.fakes import approval_graph_of, ports, world
 
 
 class FakeInbox:
@@ -44,8 +44,8 @@ class Monotonic:
 def _handler(inbox: FakeInbox | None = None, clock: Monotonic | None = None):  # type: ignore[no-untyped-def]
     fakes = ports(world("duplicate_charge"))
     graph = build_graph(InMemorySaver())
-    handler = AgentHandler(graph, fakes.context(), inbox=inbox, end_wait_s=30,
-                           monotonic=clock or Monotonic())
+    handler = AgentHandler(graph, fakes.context(), approval_graph=approval_graph_of(graph),
+                           inbox=inbox, end_wait_s=30, monotonic=clock or Monotonic())
     return handler, graph, fakes
 
 
@@ -109,8 +109,10 @@ def test_redelivery_is_answered_from_the_checkpoint() -> None:
 
 def test_an_utterance_before_its_start_waits_for_it_and_then_runs() -> None:
     clock = Monotonic()
-    handler = AgentHandler(build_graph(InMemorySaver()), (fakes := ports(
-        world("duplicate_charge"))).context(), monotonic=clock, start_wait_s=5.0)
+    graph = build_graph(InMemorySaver())
+    handler = AgentHandler(graph, (fakes := ports(world("duplicate_charge"))).context(),
+                           approval_graph=approval_graph_of(graph), monotonic=clock,
+                           start_wait_s=5.0)
     assert list(handler.handle(_in(_say(0, "컬러링이 두 번 청구됐어요"), 0))) == []
     assert handler.safe_offset(0) == 0  # held: never committed past
     clock.now += 4.0
@@ -124,8 +126,10 @@ def test_an_utterance_before_its_start_waits_for_it_and_then_runs() -> None:
 
 def test_messages_of_a_call_never_started_are_refused_after_the_window() -> None:
     clock = Monotonic()
-    handler = AgentHandler(build_graph(InMemorySaver()), ports(world("duplicate_charge")).context(),
-                           monotonic=clock, start_wait_s=5.0)
+    graph = build_graph(InMemorySaver())
+    handler = AgentHandler(graph, ports(world("duplicate_charge")).context(),
+                           approval_graph=approval_graph_of(graph), monotonic=clock,
+                           start_wait_s=5.0)
     assert list(handler.handle(_in(_say(0, "컬러링이 두 번 청구됐어요", call="c7"), 3))) == []
     assert list(handler.handle(_in(CallEnded(call_id="c7", utterances=1), 4))) == []
     assert handler.safe_offset(0) == 3
@@ -162,7 +166,9 @@ def test_a_settled_approval_republishes_the_dispute_and_the_summary() -> None:
     from services.schemas import ApprovalDecided, CallSummary, DisputeOutcome
 
     fakes = ports(world("roaming_without_usage", roaming_krw=55_000))
-    handler = AgentHandler(build_graph(InMemorySaver()), fakes.context(), monotonic=Monotonic())
+    graph = build_graph(InMemorySaver())
+    handler = AgentHandler(graph, fakes.context(), approval_graph=approval_graph_of(graph),
+                           monotonic=Monotonic())
     handler.handle(_in(CallStarted(call_id="c1", customer_id="C1"), 0))
     (pending,) = handler.handle(_in(_say(0, "지난달 해외에 간 적이 없는데 로밍 요금이 나왔어요"), 1))
     (first_summary,) = handler.handle(_in(CallEnded(call_id="c1", utterances=1), 2))
@@ -200,8 +206,9 @@ def test_model_work_follows_the_rules_results_on_its_own_topic() -> None:
     fakes = ports(world("duplicate_charge"))
     work = ModelWork(intents=FakeIntents(), intent_threshold=0.55,  # type: ignore[arg-type]
                      deadline_s={"summary": 180, "explanation": 30, "intent": 15})
-    handler = AgentHandler(build_graph(InMemorySaver()), fakes.context(), model_work=work,
-                           monotonic=Monotonic())
+    graph = build_graph(InMemorySaver())
+    handler = AgentHandler(graph, fakes.context(), approval_graph=approval_graph_of(graph),
+                           model_work=work, monotonic=Monotonic())
     handler.handle(_in(CallStarted(call_id="c1", customer_id="C1"), 0))
     dispute = list(handler.handle(_in(_say(0, "컬러링이 두 번 청구됐어요"), 1)))
     unsure = list(handler.handle(_in(_say(1, "음 그게요"), 2)))
@@ -218,8 +225,9 @@ def test_model_work_follows_the_rules_results_on_its_own_topic() -> None:
     assert isinstance(summary, CallSummary) and summary.revision == 0
     assert summary.source is RevisionSource.RULES
     # A redelivered end re-sends the same request id (so a lost one is not lost).
-    again = list(AgentHandler(handler._graph, fakes.context(), model_work=work,  # noqa: SLF001
-                              inbox=_AlwaysSeen()).handle(_in(CallEnded(call_id="c1", utterances=2), 3)))
+    again = list(AgentHandler(graph, fakes.context(), approval_graph=approval_graph_of(graph),
+                              model_work=work, inbox=_AlwaysSeen())
+                 .handle(_in(CallEnded(call_id="c1", utterances=2), 3)))
     assert again[1].message.message_id == done[1].message.message_id
 
 

@@ -31,7 +31,7 @@ from services.schemas import (
     Utterance,
     encode,
 )
-from tests.unit.agents.fakes import FakeIntents, ports, world
+from tests.unit.agents.fakes import FakeIntents, approval_graph_of, ports, world
 from tests.unit.pipelines.test_runner_logic import _Events, _FakeConsumer, _record
 
 TOPIC = Topic.TRANSCRIPTS.value
@@ -137,8 +137,8 @@ def _agent(graph: Any, *, reorder: bool) -> StageHandler:
     fakes = ports(world("duplicate_charge"))
     work = ModelWork(intents=FakeIntents(), intent_threshold=0.55,  # type: ignore[arg-type]
                      deadline_s={"summary": 180, "explanation": 30, "intent": 15})
-    handler = AgentHandler(graph, fakes.context(), inbox=_Inbox(), end_wait_s=30,
-                           model_work=work, monotonic=lambda: 100.0)
+    handler = AgentHandler(graph, fakes.context(), approval_graph=approval_graph_of(graph),
+                           inbox=_Inbox(), end_wait_s=30, model_work=work, monotonic=lambda: 100.0)
     if not reorder:
         return handler
     return ReorderingHandler(handler, expected_seq=lambda call_id: 0, monotonic=lambda: 100.0)
@@ -212,10 +212,11 @@ def test_a_failed_batch_is_redone_one_by_one_with_the_same_outputs(
 ) -> None:
     records = [_record(0, i, encode(m)) for i, m in enumerate(_script(poison=False))]
     fakes = ports(world("duplicate_charge"))
-    flaky = _Flaky(build_graph(InMemorySaver()), fakes.context(), inbox=_Inbox(), end_wait_s=30,
-                   monotonic=lambda: 100.0)
+    graph, other = build_graph(InMemorySaver()), build_graph(InMemorySaver())
+    flaky = _Flaky(graph, fakes.context(), approval_graph=approval_graph_of(graph),
+                   inbox=_Inbox(), end_wait_s=30, monotonic=lambda: 100.0)
     single = _run(monkeypatch, _OneByOne(AgentHandler(
-        build_graph(InMemorySaver()), ports(world("duplicate_charge")).context(),
+        other, ports(world("duplicate_charge")).context(), approval_graph=approval_graph_of(other),
         inbox=_Inbox(), end_wait_s=30, monotonic=lambda: 100.0)), records)
     redone = _run(monkeypatch, flaky, records)
     assert flaky.failed and _dead(redone) == []
@@ -227,7 +228,7 @@ def test_handle_turns_stops_after_a_dispute() -> None:
     fakes = ports(world("duplicate_charge"))
     graph = build_graph(InMemorySaver())
     context = fakes.context()
-    handler = AgentHandler(graph, context)
+    handler = AgentHandler(graph, context, approval_graph=approval_graph_of(graph))
     handler.handle(Incoming(CallStarted(call_id="c1", customer_id="C1"), 0, 0))
     turns = [_say("c1", 0, "요금제 바꾸고 싶어요"), _say("c1", 1, "컬러링이 두 번 청구됐어요"),
              _say("c1", 2, "감사합니다")]
@@ -267,12 +268,13 @@ def test_a_batch_marks_the_inbox_once_with_the_outputs_of_one_by_one(
     again = next(m for m in script if isinstance(m, Utterance) and m.call_id == "c2")
     script.insert(script.index(again) + 2, again)  # a redelivered copy inside the same batch
     records = [_record(0, i, encode(m)) for i, m in enumerate(script)]
+    one, two = build_graph(InMemorySaver()), build_graph(InMemorySaver())
     single = _run(monkeypatch, _OneByOne(AgentHandler(
-        build_graph(InMemorySaver()), ports(world("duplicate_charge")).context(),
+        one, ports(world("duplicate_charge")).context(), approval_graph=approval_graph_of(one),
         inbox=_Inbox(), end_wait_s=30, monotonic=lambda: 100.0)), records)
     inbox = _BatchInbox()
     batched = _run(monkeypatch, AgentHandler(
-        build_graph(InMemorySaver()), ports(world("duplicate_charge")).context(),
+        two, ports(world("duplicate_charge")).context(), approval_graph=approval_graph_of(two),
         inbox=inbox, end_wait_s=30, monotonic=lambda: 100.0), records)
     assert _per_call(batched) == _per_call(single)
     assert (inbox.batches, inbox.singles) == (1, 0)

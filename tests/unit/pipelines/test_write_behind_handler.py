@@ -18,7 +18,7 @@ from pipelines.agent import AgentHandler
 from pipelines.stage import Incoming
 from services.db.write_behind import WriteBehindSaver
 from services.schemas import CallEnded, CallInsight, CallStarted, Message, Speaker, Topic, Utterance
-from tests.unit.agents.fakes import ports, world
+from tests.unit.agents.fakes import approval_graph_of, ports, world
 
 
 class DatabaseDown(Exception):
@@ -63,8 +63,8 @@ def _handler(store: FlakyStore, inbox: SeenInbox | None = None) -> tuple[AgentHa
     fakes = ports(world("duplicate_charge"))
     saver = WriteBehindSaver(store).defer()
     graph = build_graph(saver)
-    handler = AgentHandler(graph, fakes.context(), inbox=inbox, end_wait_s=30,
-                           checkpoints=saver, monotonic=Monotonic())
+    handler = AgentHandler(graph, fakes.context(), approval_graph=approval_graph_of(graph),
+                           inbox=inbox, end_wait_s=30, checkpoints=saver, monotonic=Monotonic())
     return handler, graph, fakes
 
 

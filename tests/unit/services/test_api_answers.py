@@ -21,7 +21,7 @@ from services.api.answers import (
 )
 from services.api.assistant import GraphAssistant
 from services.schemas import ChargeKind, Intent, InvoiceLineRecord, InvoiceRecord
-from tests.unit.agents.fakes import FakeIntents, ports, world
+from tests.unit.agents.fakes import FakeIntents, approval_graph_of, ports, world
 
 
 def _invoice(period: str, lines: list[tuple[str, int]], total: int | None = None) -> InvoiceRecord:
@@ -127,7 +127,8 @@ class _Intents(FakeIntents):
 def _ask(text: str, anomaly: str | None = None) -> str:
     fakes = ports(world(anomaly))
     context = dataclasses.replace(fakes.context(), intents=_Intents())
-    assistant = GraphAssistant(build_graph(InMemorySaver()), context)
+    graph = build_graph(InMemorySaver())
+    assistant = GraphAssistant(graph, context, approval_graph=approval_graph_of(graph))
 
     async def collect() -> str:
         pieces = assistant.reply(session_id="a1", customer_id="C1", text=text)

@@ -11,11 +11,13 @@ from agents.graph import build_graph, call_state
 from services.api.assistant import GraphAssistant, chat_thread_id
 from services.schemas import CallInsight, DisputeOutcome
 from tests.fixtures.api import FakeBackends, fake_app
-from tests.unit.agents.fakes import Ports, ports, world
+from tests.unit.agents.fakes import Ports, approval_graph_of, ports, world
 
 
 def _assistant(fakes: Ports, insights: list[CallInsight]) -> GraphAssistant:
-    return GraphAssistant(build_graph(InMemorySaver()), fakes.context(), on_insight=insights.append)
+    graph = build_graph(InMemorySaver())
+    return GraphAssistant(graph, fakes.context(), approval_graph=approval_graph_of(graph),
+                          on_insight=insights.append)
 
 
 def _ask(assistant: GraphAssistant, session_id: str, customer_id: str, text: str) -> list[str]:
@@ -64,7 +66,7 @@ def test_a_session_belongs_to_its_first_customer() -> None:
 def test_chat_threads_are_opened_on_the_chat_channel() -> None:
     fakes = ports(world(None))
     graph = build_graph(InMemorySaver())
-    assistant = GraphAssistant(graph, fakes.context())
+    assistant = GraphAssistant(graph, fakes.context(), approval_graph=approval_graph_of(graph))
     _ask(assistant, "s4", "C1", "안녕하세요")
     state = call_state(graph, "chat-s4")
     assert state.get("source") == "chat"

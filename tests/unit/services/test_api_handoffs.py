@@ -11,7 +11,7 @@ from agents.policies.handoff import HANDOFF_MESSAGE
 from services.api.assistant import GraphAssistant, chat_thread_id
 from services.schemas import HandoffReason, HandoffRequested
 from tests.fixtures.api import FakeBackends, fake_app
-from tests.unit.agents.fakes import ports, world
+from tests.unit.agents.fakes import approval_graph_of, ports, world
 
 READER = {"X-API-Key": "reader-key"}
 SUPER = {"X-API-Key": "super-key"}
@@ -65,8 +65,9 @@ def _ask(assistant: GraphAssistant, session_id: str, text: str) -> str:
 
 def test_the_chat_answers_a_request_for_a_person_politely_and_queues_it() -> None:
     sent: list[HandoffRequested] = []
-    assistant = GraphAssistant(build_graph(InMemorySaver()), ports(world(None)).context(),
-                               on_handoff=sent.append)
+    graph = build_graph(InMemorySaver())
+    assistant = GraphAssistant(graph, ports(world(None)).context(),
+                               approval_graph=approval_graph_of(graph), on_handoff=sent.append)
     before = _ask(assistant, "s-1", "로밍 요금이 궁금해요")
     reply = _ask(assistant, "s-1", "저기요, 사람이랑 통화하고 싶어요")
     later = _ask(assistant, "s-1", "로밍 요금이 궁금해요")

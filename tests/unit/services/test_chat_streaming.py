@@ -17,7 +17,7 @@ from services.api.assistant import GraphAssistant
 from services.api.wording import ReplyReset
 from services.llm import LlmTimeoutError
 from tests.fixtures.api import FakeBackends, fake_app
-from tests.unit.agents.fakes import Ports, ports, world
+from tests.unit.agents.fakes import Ports, approval_graph_of, ports, world
 
 GENERAL = "안녕하세요"  # no policy passage scores high enough to quote: the model words it
 
@@ -43,7 +43,9 @@ class ScriptedWording:
 
 
 def _assistant(fakes: Ports, wording: ScriptedWording) -> GraphAssistant:
-    return GraphAssistant(build_graph(InMemorySaver()), fakes.context(), wording=wording)
+    graph = build_graph(InMemorySaver())
+    return GraphAssistant(graph, fakes.context(), approval_graph=approval_graph_of(graph),
+                          wording=wording)
 
 
 def _ask(assistant: GraphAssistant, text: str, log: list[str] | None = None) -> list[str]:

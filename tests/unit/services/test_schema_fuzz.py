@@ -48,7 +48,7 @@ from services.schemas import (
 from services.schemas import limits as L
 from services.schemas.codec import UnknownSchemaVersion
 from tests.fixtures.api import FakeBackends, fake_app
-from tests.unit.agents.fakes import ports, world
+from tests.unit.agents.fakes import approval_graph_of, ports, world
 
 FUZZ = settings(
     max_examples=150,
@@ -443,7 +443,8 @@ def test_agent_stage_survives_any_transcript_record() -> None:
     def make(clock: _Clock) -> StageHandler:
         fakes = ports(world("duplicate_charge"))
         graph = build_graph(InMemorySaver())
-        return AgentHandler(graph, fakes.context(), end_wait_s=30, monotonic=clock)
+        return AgentHandler(graph, fakes.context(), approval_graph=approval_graph_of(graph),
+                            end_wait_s=30, monotonic=clock)
 
     _stage_property(Topic.TRANSCRIPTS, make)()
 

@@ -1,21 +1,25 @@
 """What a supervisor's settled decision does to a call's dispute: outcome and explanation.
 
-Pure functions over state values. Both the call thread's own catch-up (`sync_approvals`,
-on its next event) and the agent stage's settlement after an ApprovalDecided use them,
+Pure functions over state values. Both the call thread's own catch-up (the call graph's
+`sync_approvals`, on its next event) and `settle_call` after an ApprovalDecided use them,
 so the outcome and the polite Korean explanation are the same whichever comes first.
 """
 
 from __future__ import annotations
 
-from agents.graph.state import DisputeState
+from typing import TYPE_CHECKING
+
+from agents.domain import DisputeOutcome
 from agents.summary import RULE_LABELS
-from services.schemas import DisputeOutcome
+
+if TYPE_CHECKING:  # a type only: agents.graph imports this module (see agents.approvals)
+    from agents.graph.state import DisputeState
 
 __all__ = ["SETTLED_STATUSES", "settled_dispute", "settled_explanation"]
 
-# An approval thread's final status (agents.graph.nodes.approval.settle_approval) or a
-# ticket's stored status -> what the dispute becomes. Anything else (still pending, an
-# invalid ticket, a credit the tools refused) leaves the dispute waiting.
+# An approval thread's final status (agents.approvals.nodes.settle_approval) or a ticket's
+# stored status -> what the dispute becomes. Anything else (still pending, an invalid
+# ticket, a credit the tools refused) leaves the dispute waiting.
 SETTLED_STATUSES: dict[str, DisputeOutcome] = {
     "credited": DisputeOutcome.CREDIT_ISSUED,
     "consumed": DisputeOutcome.CREDIT_ISSUED,
