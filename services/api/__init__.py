@@ -3,6 +3,7 @@
 from services.api.app import create_app
 from services.api.backends import (
     ApiBackends,
+    ApiCommands,
     AssistantChat,
     BackendUnavailable,
     CallReadModel,
@@ -11,6 +12,7 @@ from services.api.backends import (
 
 __all__ = [
     "ApiBackends",
+    "ApiCommands",
     "AssistantChat",
     "BackendUnavailable",
     "CallReadModel",

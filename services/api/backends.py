@@ -18,6 +18,14 @@ class BackendUnavailable(RuntimeError):
     """A backend (broker, database, model) could not do its part right now; retry later."""
 
 
+class RecordNotFound(LookupError):
+    """A command's target does not exist; the message is the client-facing reason."""
+
+
+class RecordConflict(ValueError):
+    """A command clashes with its target's state; the message is the client-facing reason."""
+
+
 class EventPublisher(Protocol):
     """Puts ingested call events on Kafka; returns once the broker acknowledged them."""
 
@@ -47,7 +55,7 @@ class CallRegistry(Protocol):
 
 
 class CallReadModel(Protocol):
-    """Read side over the database, plus the writes the API owns (approvals, handoff claims)."""
+    """Read side over the database: queries only (the writes are ApiCommands)."""
 
     def call_view(self, call_id: str) -> dict[str, Any] | None:
         """Timeline, insights, summary, dispute and churn of one call."""
@@ -57,22 +65,12 @@ class CallReadModel(Protocol):
         """Credits waiting for a supervisor."""
         ...
 
-    def decide_approval(
-        self, approval_id: str, *, approve: bool, decided_by: str
-    ) -> dict[str, Any]:
-        """Record the decision; raises LookupError if unknown, ValueError if already decided."""
-        ...
-
     def churn_flags(self, *, limit: int) -> list[dict[str, Any]]:
         """Most recent churn flags."""
         ...
 
     def handoffs(self, *, limit: int) -> list[dict[str, Any]]:
         """Calls and chats waiting for a human agent, oldest first."""
-        ...
-
-    def claim_handoff(self, handoff_id: str, *, claimed_by: str) -> dict[str, Any]:
-        """Give a waiting handoff to `claimed_by`; LookupError if unknown, ValueError if taken."""
         ...
 
     def recent_calls(
@@ -96,6 +94,20 @@ class CallReadModel(Protocol):
 
     def healthy(self) -> bool:
         """Whether the database answers."""
+        ...
+
+
+class ApiCommands(Protocol):
+    """The writes the API owns besides ingestion: approval decisions and handoff claims."""
+
+    def decide_approval(
+        self, approval_id: str, *, approve: bool, decided_by: str
+    ) -> dict[str, Any]:
+        """Record the decision; RecordNotFound if unknown, RecordConflict if decided otherwise."""
+        ...
+
+    def claim_handoff(self, handoff_id: str, *, claimed_by: str) -> dict[str, Any]:
+        """Give a waiting handoff to `claimed_by`; RecordNotFound, RecordConflict if taken."""
         ...
 
 
@@ -147,6 +159,7 @@ class ApiBackends:
 
     publisher: EventPublisher
     read_model: CallReadModel
+    commands: ApiCommands
     calls: CallRegistry
     chat: AssistantChat | None = None
     chat_unavailable: str | None = None

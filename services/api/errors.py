@@ -11,8 +11,9 @@ Exception tree:
     ├── PayloadTooLarge      -> 413
     ├── UnsupportedMedia     -> 415
     └── Unavailable          -> 503
-Also mapped here: request validation (422, one {"field", "reason"} per problem),
-BackendUnavailable from a port (503) and Starlette's own HTTP errors (404 route, 405).
+Also mapped here: request validation (422, one {"field", "reason"} per problem), the
+ports' RecordNotFound (404) and RecordConflict (409) from a command, BackendUnavailable
+from a port (503) and Starlette's own HTTP errors (404 route, 405).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from services.api.backends import BackendUnavailable
+from services.api.backends import BackendUnavailable, RecordConflict, RecordNotFound
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +128,12 @@ def install_error_handlers(app: FastAPI) -> None:
             content={"error": "invalid_request", "detail": problems},
         )
 
+    async def on_record_error(_: Request, exc: Exception) -> JSONResponse:
+        mapped = NotFound if isinstance(exc, RecordNotFound) else Conflict
+        return JSONResponse(
+            status_code=mapped.status_code, content={"error": mapped.code, "detail": str(exc)}
+        )
+
     async def on_backend_unavailable(_: Request, exc: Exception) -> JSONResponse:
         log.warning("backend unavailable: %s", exc)
         return JSONResponse(
@@ -145,6 +152,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     app.add_exception_handler(ApiError, on_api_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(RecordNotFound, on_record_error)
+    app.add_exception_handler(RecordConflict, on_record_error)
     app.add_exception_handler(BackendUnavailable, on_backend_unavailable)
     app.add_exception_handler(HTTPException, on_http_error)
 

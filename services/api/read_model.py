@@ -1,5 +1,7 @@
 """CallReadModel on the database layer: its read models as JSON, plus the calls overview.
 
+Queries only: the API's writes (approval decisions, handoff claims) are services.api.commands.
+
 Customer names and phone numbers are masked here (김*준, 010-****-5678): a supervisor
 screen needs to recognise a customer, not to copy their number.
 """
@@ -16,32 +18,20 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from agents.policies.handoff import REASON_LABELS
 from services.api.backends import BackendUnavailable
-from services.db import (
-    ApprovalAlreadyDecided,
-    ApprovalNotFound,
-    ApprovalView,
-    HandoffAlreadyClaimed,
-    HandoffNotFound,
-    HandoffView,
-    SqlApprovalStore,
-    SqlAuditLog,
-    SqlCallStore,
-    SqlHandoffQueue,
-)
-from services.db.models import Approval, Call, ChurnFlag, Dispute, InsightRow, SummaryRow
+from services.db import HandoffView, SqlAuditLog, SqlCallStore, SqlHandoffQueue
+from services.db.models import Call, ChurnFlag, Dispute, InsightRow, SummaryRow
 
-__all__ = ["SqlCallReadModel", "database_errors", "mask_name", "mask_phone"]
+__all__ = ["SqlCallReadModel", "database_errors", "handoff_json", "mask_name", "mask_phone"]
 
 _HEADLINE_CHARS = 80
 
 
 class SqlCallReadModel:
-    """Reads through SqlCallStore; approval decisions through SqlApprovalStore."""
+    """Reads through SqlCallStore, SqlAuditLog and SqlHandoffQueue; writes nothing."""
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
         self._calls = SqlCallStore(sessions)
-        self._approvals = SqlApprovalStore(sessions)
         self._audit = SqlAuditLog(sessions)
         self._handoffs = SqlHandoffQueue(sessions)
 
@@ -130,31 +120,6 @@ class SqlCallReadModel:
             views = self._calls.list_pending_approvals(limit=200)
         return [view.model_dump(mode="json") for view in views]
 
-    def decide_approval(
-        self, approval_id: str, *, approve: bool, decided_by: str
-    ) -> dict[str, Any]:
-        """Store the decision once; the same decision by the same supervisor is a retry.
-
-        Raises:
-            LookupError: no such approval.
-            ValueError: it was already decided otherwise, or by someone else.
-        """
-        try:
-            with database_errors():
-                ticket = self._approvals.decide_approval(
-                    approval_id=approval_id, approve=approve, decided_by=decided_by
-                )
-        except ApprovalNotFound as exc:
-            raise LookupError(approval_id) from exc
-        except ApprovalAlreadyDecided as exc:
-            raise ValueError(f"{exc.status}") from exc
-        if ticket.decided_by != decided_by:
-            raise ValueError(f"{ticket.status} by another supervisor")
-        with database_errors(), self._sessions() as session:
-            row = session.get(Approval, approval_id)
-            assert row is not None  # decided a moment ago; approvals are never deleted
-            return ApprovalView.model_validate(row, from_attributes=True).model_dump(mode="json")
-
     def churn_flags(self, *, limit: int) -> list[dict[str, Any]]:
         """Flagged calls, newest first."""
         with database_errors():
@@ -165,23 +130,7 @@ class SqlCallReadModel:
         """Handoffs waiting for a human agent, oldest first, with the reason in Korean."""
         with database_errors():
             views = self._handoffs.waiting(limit=limit)
-        return [_handoff_json(view) for view in views]
-
-    def claim_handoff(self, handoff_id: str, *, claimed_by: str) -> dict[str, Any]:
-        """Give the handoff to `claimed_by` once.
-
-        Raises:
-            LookupError: no such handoff.
-            ValueError: it was claimed before (by anyone, the same agent included).
-        """
-        try:
-            with database_errors():
-                view = self._handoffs.claim(handoff_id=handoff_id, claimed_by=claimed_by)
-        except HandoffNotFound as exc:
-            raise LookupError(handoff_id) from exc
-        except HandoffAlreadyClaimed as exc:
-            raise ValueError(exc.claimed_by) from exc
-        return _handoff_json(view)
+        return [handoff_json(view) for view in views]
 
     def customer_view(self, customer_id: str) -> dict[str, Any] | None:
         """Customer (masked), plan, recent invoices, credits, calls and churn flags."""
@@ -264,7 +213,8 @@ def _latest_dispute_outcomes(session: Session, call_ids: list[str]) -> dict[str,
     return {call_id: outcome for call_id, outcome in rows}  # the newest wins
 
 
-def _handoff_json(view: HandoffView) -> dict[str, Any]:
+def handoff_json(view: HandoffView) -> dict[str, Any]:
+    """A handoff as JSON, with its reason in Korean beside the code."""
     return {**view.model_dump(mode="json"), "reason_label": REASON_LABELS.get(view.reason, "")}
 
 

@@ -1,4 +1,4 @@
-"""The API's composition root: Kafka publisher, database read model and the graph's chat."""
+"""The API's composition root: Kafka publisher, database queries and commands, graph chat."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from contextlib import ExitStack, contextmanager
 from services.api.assistant import GraphAssistant
 from services.api.backends import ApiBackends, AssistantChat
 from services.api.call_registry import SqlCallRegistry
+from services.api.commands import SqlApiCommands
 from services.api.publisher import KafkaEventPublisher, bootstrap_servers
 from services.api.read_model import SqlCallReadModel
 from services.api.wording import LlmWordingStream, WordingStream
@@ -56,6 +57,7 @@ def real_backends(settings: Settings) -> Iterator[ApiBackends]:
         yield ApiBackends(
             publisher=publisher,
             read_model=read_model,
+            commands=SqlApiCommands(sessions),
             calls=SqlCallRegistry(sessions),
             chat=chat,
             chat_unavailable=reason,

@@ -30,6 +30,7 @@ from pipelines.bootstrap import build_agent_runtime
 from services.api import ApiBackends, create_app
 from services.api.assistant import GraphAssistant
 from services.api.call_registry import SqlCallRegistry
+from services.api.commands import SqlApiCommands
 from services.api.read_model import SqlCallReadModel
 from services.config import ApiSettings, DatabaseSettings, LlmSettings, Settings
 from services.db import seed_world
@@ -131,8 +132,11 @@ def client(
             yield ApiBackends(
                 publisher=FakePublisher(),
                 read_model=SqlCallReadModel(sessions),
+                commands=SqlApiCommands(sessions),
                 calls=SqlCallRegistry(sessions),
-                chat=GraphAssistant(runtime.graph, runtime.context, on_insight=insights.append),
+                chat=GraphAssistant(runtime.graph, runtime.context,
+                                    approval_graph=runtime.approval_graph,
+                                    on_insight=insights.append),
                 keys=SqlApiKeyStore(sessions),
                 access_log=SqlAccessLog(sessions),
             )

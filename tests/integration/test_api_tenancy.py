@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from services.api import ApiBackends, create_app
 from services.api.call_registry import SqlCallRegistry
+from services.api.commands import SqlApiCommands
 from services.api.read_model import SqlCallReadModel
 from services.cli.main import app as cli
 from services.config import ApiSettings, Settings, get_settings
@@ -54,6 +55,7 @@ def client(sessions: sessionmaker[Session]) -> Iterator[TestClient]:
         yield ApiBackends(
             publisher=FakePublisher(),
             read_model=SqlCallReadModel(sessions),
+            commands=SqlApiCommands(sessions),
             calls=SqlCallRegistry(sessions),
             keys=SqlApiKeyStore(sessions),
             access_log=SqlAccessLog(sessions),

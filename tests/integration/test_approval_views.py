@@ -2,7 +2,7 @@
 
 Real database (SQLite, and PostgreSQL when KCALL_TEST_DATABASE_URL is set), the real agent
 runtime (checkpointer on that database) and the real sink; the decision goes through the
-API's read model (`decide_approval`), and its event through the agent handler, whose
+API's commands (`decide_approval`), and its event through the agent handler, whose
 outputs the sink applies as the runner would. The broker itself is covered elsewhere.
 """
 
@@ -20,6 +20,7 @@ from agents.intents import IntentClassifier
 from pipelines.bootstrap import build_agent_runtime
 from pipelines.sink import SinkHandler
 from pipelines.stage import Incoming, Outgoing
+from services.api.commands import SqlApiCommands
 from services.api.read_model import SqlCallReadModel
 from services.config.settings import DatabaseSettings, LlmSettings, PathSettings, Settings
 from services.db import seed_world, session_factory
@@ -86,7 +87,7 @@ def test_ledger_call_view_and_summary_agree_after_each_decision(
         approval_id = insight.dispute.approval_id
 
         clock.current += timedelta(minutes=5)  # the supervisor decides a while later
-        read_model.decide_approval(approval_id, approve=approve, decided_by="김팀장")
+        SqlApiCommands(sessions).decide_approval(approval_id, approve=approve, decided_by="김팀장")
         decided = ApprovalDecided(call_id=call_id, approval_id=approval_id, approved=approve,
                                   decided_by="김팀장")
         for offset in (10, 11):  # the decision event, then a redelivered copy

@@ -28,6 +28,7 @@ from pipelines.sink import SinkHandler
 from pipelines.stage import Incoming
 from services.api import ApiBackends, create_app
 from services.api.call_registry import SqlCallRegistry
+from services.api.commands import SqlApiCommands
 from services.api.read_model import SqlCallReadModel
 from services.broker import Publisher
 from services.config.settings import (
@@ -79,7 +80,8 @@ def _api(engine: Engine) -> Iterator[TestClient]:
     @contextmanager
     def backends(_: Settings) -> Iterator[ApiBackends]:
         yield ApiBackends(publisher=FakePublisher(), read_model=SqlCallReadModel(sessions),
-                          calls=SqlCallRegistry(sessions), access_log=SqlAccessLog(sessions))
+                          commands=SqlApiCommands(sessions), calls=SqlCallRegistry(sessions),
+                          access_log=SqlAccessLog(sessions))
 
     keys = {"agent-a": ["calls:read", "supervisor:상담원A"],
             "agent-b": ["calls:read", "supervisor:상담원B"]}

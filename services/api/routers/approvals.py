@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Path, Request
 
 from services.api.deps import BackendsDep, record_read, require
-from services.api.errors import Conflict, IdempotencyReused, NotFound
+from services.api.errors import IdempotencyReused
 from services.api.idempotency import IDEMPOTENCY_KEY_PATTERN, IdempotencyKeys
 from services.api.schemas import ID_PATTERN, ApprovalDecision
 from services.api.security import Principal
@@ -43,7 +43,8 @@ def decide(
     event only wakes the graph up; it carries no authority of its own. Repeating the same
     decision (same supervisor) is a retry: it answers the stored decision and sends the
     event again (a lost event would leave the graph waiting). Any other second decision
-    is a 409. An `Idempotency-Key` header ties a key to this approval and decision: the
+    is a 409 (an unknown approval a 404: services.api.errors maps the command's errors).
+    An `Idempotency-Key` header ties a key to this approval and decision: the
     same key with another approval or the other decision is refused (422).
     """
     if idempotency_key is not None:
@@ -53,14 +54,9 @@ def decide(
                 "같은 Idempotency-Key가 다른 요청에 쓰였습니다 "
                 "(Idempotency-Key reused with other parameters)"
             )
-    try:
-        approval = backends.read_model.decide_approval(
-            approval_id, approve=body.approve, decided_by=principal.subject
-        )
-    except LookupError as exc:
-        raise NotFound(f"승인 요청 {approval_id}가 없습니다 (unknown approval)") from exc
-    except ValueError as exc:
-        raise Conflict(f"이미 처리된 승인 요청입니다 (already decided: {exc})") from exc
+    approval = backends.commands.decide_approval(
+        approval_id, approve=body.approve, decided_by=principal.subject
+    )
     backends.publisher.publish(
         Topic.TRANSCRIPTS,
         ApprovalDecided(

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query
 
 from services.api.deps import BackendsDep, record_read, require
-from services.api.errors import Conflict, NotFound
 from services.api.schemas import ID_PATTERN
 from services.api.security import Principal
 
@@ -40,9 +39,4 @@ def claim(
     """
     record_read(backends, principal, resource="handoffs", resource_id=handoff_id,
                 customer_id=None)
-    try:
-        return backends.read_model.claim_handoff(handoff_id, claimed_by=principal.subject)
-    except LookupError as exc:
-        raise NotFound(f"상담원 연결 요청 {handoff_id}가 없습니다 (unknown handoff)") from exc
-    except ValueError as exc:
-        raise Conflict("이미 다른 상담원이 맡은 요청입니다 (already claimed)") from exc
+    return backends.commands.claim_handoff(handoff_id, claimed_by=principal.subject)

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, settings
 
 from services.api import create_app
 from services.api.backends import ApiBackends
-from tests.fixtures.api import FakeBackends, FakeChat, api_settings
+from tests.fixtures.api import FakeBackends, FakeChat, FakeCommands, api_settings
 
 _fakes = FakeBackends(chat=FakeChat())
 _fakes.read_model.customers["C00001"] = {"customer": {"customer_id": "C00001"}}
@@ -32,6 +32,7 @@ _app = create_app(
 _app.state.backends = ApiBackends(
     publisher=_fakes.publisher,
     read_model=_fakes.read_model,
+    commands=FakeCommands(_fakes.read_model),
     calls=_fakes.calls,
     chat=_fakes.chat,
     keys=_fakes.keys,
