@@ -29,8 +29,8 @@ from agents.domain.bounds import (
     MAX_NOTE_CHARS,
     MAX_SEALED_CHARS,
     MAX_TEXT_CHARS,
-    MAX_UTTERANCES_PER_CALL,
     MAX_UTTERANCE_SEQ,
+    MAX_UTTERANCES_PER_CALL,
 )
 
 __all__ = [
