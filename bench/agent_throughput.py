@@ -30,23 +30,20 @@ import logging
 import multiprocessing
 import os
 import statistics
-import tempfile
-import threading
 import time
-from pathlib import Path
 from typing import Any
+
+from _workers import agent_bench_settings, fresh_database, run_in_process, worker_group
 
 from agents.graph import AgentGraph, build_graph
 from agents.korean import redact
 from pipelines.bootstrap import AgentRuntime, build_agent_runtime, load_intent_model
-from pipelines.runner import run_stage
 from pipelines.workers import reordering_agent_handler
 from services.broker import Publisher
 from services.broker.embedded import EmbeddedBroker
 from services.broker.topics import ensure_topics
 from services.cli.stack import with_database
 from services.config import Settings, get_settings
-from services.db import make_engine, seed_world, upgrade
 from services.schemas import CallEnded, CallStarted, Message, Speaker, Topic, Utterance
 from simulator import ScriptedCall, generate_calls, generate_world
 from simulator.collector import OutputCollector
@@ -107,31 +104,14 @@ def _stage(url: str, bootstrap: str, naive: bool, ready: Any, stop: Any) -> None
         if naive:  # one graph run per utterance, as before micro-batching
             agent: Any = handler.inner
             agent.batch_turns = 1
-        halt, joined = threading.Event(), threading.Event()
-
-        def relay(source: Any, target: Any) -> None:
-            source.wait()
-            target.set()
-
-        threading.Thread(target=relay, args=(stop, halt), daemon=True).start()
-        threading.Thread(target=relay, args=(joined, ready), daemon=True).start()
-        run_stage(handler, bootstrap=bootstrap, settings=settings, stop=halt, ready=joined)
+        run_in_process(handler, bootstrap=bootstrap, settings=settings, ready=ready, stop=stop)
 
 
 def _run(settings: Settings, calls: list[ScriptedCall], *, naive: bool, concurrent: int,
          rate: float, latency_s: float, latency_calls: list[ScriptedCall]) -> dict[str, Any]:
     label = "baseline" if naive else "design"
-    run_dir = Path(tempfile.mkdtemp(prefix=f"kcall-throughput-{label}-"))
-    url = f"sqlite:///{run_dir / 'kcall.db'}"
+    url = fresh_database(settings, f"kcall-throughput-{label}")
     settings = with_database(settings, url)
-    upgrade(url)
-    engine = make_engine(url)
-    try:
-        world = generate_world(seed=settings.simulator.seed,
-                               customers=settings.simulator.customers)
-        seed_world(engine, world.billing)
-    finally:
-        engine.dispose()
     messages = _messages(calls, concurrent)
     utterances = sum(isinstance(m, Utterance) for m in messages)
     customer = sum(isinstance(m, Utterance) and m.speaker is Speaker.CUSTOMER for m in messages)
@@ -144,13 +124,8 @@ def _run(settings: Settings, calls: list[ScriptedCall], *, naive: bool, concurre
         for message in messages:
             publisher.send(Topic.TRANSCRIPTS, message)
         publisher.flush()
-        ready, stop = multiprocessing.Event(), multiprocessing.Event()
-        stage = multiprocessing.Process(target=_stage, args=(url, broker.bootstrap, naive,
-                                                             ready, stop), daemon=True)
-        stage.start()
-        try:
-            if not ready.wait(timeout=180):
-                raise TimeoutError("the agent stage did not join its group")
+        with worker_group(_stage, (url, broker.bootstrap, naive), workers=1,
+                          what="the agent stage", join_timeout_s=180):
             started = time.monotonic()
             missing = collector.wait_for_summaries(ids, timeout_s=900)
             ends = [collector.observation(c).summary for c in ids]
@@ -175,11 +150,6 @@ def _run(settings: Settings, calls: list[ScriptedCall], *, naive: bool, concurre
             if latency_s > 0:
                 result.update(_latency(publisher, collector, latency_calls, rate=rate,
                                        seconds=latency_s, concurrent=concurrent))
-        finally:
-            stop.set()
-            stage.join(timeout=60)
-            if stage.is_alive():
-                stage.terminate()
     return result
 
 
@@ -244,10 +214,7 @@ def main() -> None:
     parser.add_argument("--fetch-max-wait-ms", type=int, default=10)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    os.environ["KCALL_LLM_ENABLED"] = "false"
-    os.environ["KCALL_KAFKA_FETCH_MAX_WAIT_MS"] = str(args.fetch_max_wait_ms)
-    settings = get_settings()
-    load_intent_model(settings)  # trained and cached once, before anything is timed
+    settings = agent_bench_settings(fetch_max_wait_ms=args.fetch_max_wait_ms)
     world = generate_world(seed=settings.simulator.seed, customers=settings.simulator.customers)
     everything = generate_calls(world, seed=settings.simulator.seed,
                                 n=args.calls + int(args.rate * args.latency_s / 5) + 20,

@@ -23,85 +23,30 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import multiprocessing
 import os
-import tempfile
 import time
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from _cpu import Meter
+from _workers import agent_bench_settings, fresh_database, worker_group
 from agent_throughput import _messages, _stage
 
-from pipelines.bootstrap import load_intent_model
 from services.broker import Publisher
 from services.broker.embedded import EmbeddedBroker
 from services.broker.topics import ensure_topics
 from services.cli.stack import with_database
-from services.config import Settings, get_settings
-from services.db import make_engine, seed_world, upgrade
+from services.config import Settings
 from services.schemas import Topic, Utterance
 from simulator import ScriptedCall, generate_calls, generate_world
 from simulator.collector import OutputCollector
 
-_TICK = os.sysconf("SC_CLK_TCK")
 _KEPT = ("wall_s", "cpu_pct", "machine_busy_pct", "worker_cpu_ms_per_utt")
-
-
-def _cpu_s(pid: int) -> float:
-    """User + system CPU seconds of one process so far (0 once it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime (fields 14, 15)
-
-
-def _machine() -> tuple[float, float]:
-    """(busy, total) jiffies of all CPUs from /proc/stat."""
-    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    idle = values[3] + values[4]  # idle + iowait
-    return float(sum(values) - idle), float(sum(values))
-
-
-@dataclass
-class _Meter:
-    """CPU of named processes and of the machine between `start` and `stop`."""
-
-    pids: dict[str, int]
-
-    def start(self) -> None:
-        self._began = {name: _cpu_s(pid) for name, pid in self.pids.items()}
-        self._machine = _machine()
-        self._at = time.monotonic()
-
-    def stop(self) -> dict[str, Any]:
-        wall = time.monotonic() - self._at
-        busy, total = _machine()
-        share = {name: round(100 * (_cpu_s(pid) - self._began[name]) / wall, 1)
-                 for name, pid in self.pids.items()}
-        machine = 100 * (busy - self._machine[0]) / max(total - self._machine[1], 1.0)
-        return {"cpu_pct": share, "machine_busy_pct": round(machine, 1), "window_s": wall}
-
-
-def _fresh_database(settings: Settings, label: str) -> str:
-    run_dir = Path(tempfile.mkdtemp(prefix=f"kcall-scale-{label}-"))
-    url = f"sqlite:///{run_dir / 'kcall.db'}"
-    upgrade(url)
-    engine = make_engine(url)
-    try:
-        world = generate_world(seed=settings.simulator.seed,
-                               customers=settings.simulator.customers)
-        seed_world(engine, world.billing)
-    finally:
-        engine.dispose()
-    return url
 
 
 def _phase(settings: Settings, calls: list[ScriptedCall], *, workers: int,
            concurrent: int) -> dict[str, Any]:
     label = f"{workers} worker" + ("s" if workers > 1 else "")
-    url = _fresh_database(settings, f"{workers}w")
+    url = fresh_database(settings, f"kcall-scale-{workers}w")
     settings = with_database(settings, url)
     messages = _messages(calls, concurrent)
     utterances = sum(isinstance(m, Utterance) for m in messages)
@@ -110,21 +55,10 @@ def _phase(settings: Settings, calls: list[ScriptedCall], *, workers: int,
             OutputCollector(broker.bootstrap, settings.kafka) as collector, \
             Publisher(broker.bootstrap, settings.kafka, client_id="bench") as publisher:
         ensure_topics(settings.kafka, broker.bootstrap)
-        stop = multiprocessing.Event()
-        readies = [multiprocessing.Event() for _ in range(workers)]
-        stages = [multiprocessing.Process(target=_stage, args=(url, broker.bootstrap, False,
-                                                               ready, stop), daemon=True)
-                  for ready in readies]
-        for stage in stages:
-            stage.start()
-        try:
-            for ready in readies:
-                if not ready.wait(timeout=240):
-                    raise TimeoutError("an agent worker did not join its group")
-            time.sleep(2.0)  # let the last rebalance settle before anything is timed
-            pids = {f"worker {i + 1}": s.pid for i, s in enumerate(stages) if s.pid}
+        with worker_group(_stage, (url, broker.bootstrap, False), workers=workers,
+                          what="an agent worker", join_timeout_s=240, settle_s=2.0) as pids:
             pids.update({"broker": broker.pid or 0, "bench (producer, collector)": os.getpid()})
-            meter = _Meter(pids)
+            meter = Meter(pids)
             meter.start()
             started = time.monotonic()
             for message in messages:
@@ -135,12 +69,6 @@ def _phase(settings: Settings, calls: list[ScriptedCall], *, workers: int,
             ends = [collector.observation(c).summary for c in ids]
             finished = max(s[1] for s in ends if s is not None)
             cpu = meter.stop()
-        finally:
-            stop.set()
-            for stage in stages:
-                stage.join(timeout=60)
-                if stage.is_alive():
-                    stage.terminate()
     wall = finished - started
     worker_cpu_s = sum(v for k, v in cpu["cpu_pct"].items() if k.startswith("worker")) / 100
     # CPU per utterance apart from contention: did a second worker add overhead per message?
@@ -183,13 +111,10 @@ def main() -> None:
     parser.add_argument("--fetch-max-wait-ms", type=int, default=10)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    os.environ["KCALL_LLM_ENABLED"] = "false"
-    os.environ["KCALL_KAFKA_FETCH_MAX_WAIT_MS"] = str(args.fetch_max_wait_ms)
-    settings = get_settings()
+    settings = agent_bench_settings(fetch_max_wait_ms=args.fetch_max_wait_ms)
     if settings.kafka.partitions < args.workers:
         raise SystemExit(f"{settings.kafka.partitions} partitions cannot feed "
                          f"{args.workers} workers (KCALL_KAFKA_PARTITIONS)")
-    load_intent_model(settings)  # trained and cached once, before anything is timed
     world = generate_world(seed=settings.simulator.seed, customers=settings.simulator.customers)
     calls = generate_calls(world, seed=settings.simulator.seed, n=args.calls,
                            auto_credit_limit_krw=settings.agent.auto_credit_limit_krw)

@@ -19,17 +19,16 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import multiprocessing
 import os
 import threading
 import time
 from typing import Any
 
+from _cpu import Meter
+from _workers import run_in_process, worker_group
 from kafka import KafkaConsumer, TopicPartition
 from kafka.partitioner.default import murmur2
-from scale_out import _Meter
 
-from pipelines.runner import run_stage
 from pipelines.workers import Stage, stage_handler
 from services.broker import Publisher
 from services.broker.clients import client_config, consumer_group, make_admin, make_consumer
@@ -43,16 +42,8 @@ from simulator.audio import call_audio, chunk_audio
 
 def _worker(settings: Settings, bootstrap: str, ready: Any, stop: Any) -> None:
     logging.basicConfig(level=logging.WARNING)
-    halt, joined = threading.Event(), threading.Event()
-
-    def relay(source: Any, target: Any) -> None:
-        source.wait()
-        target.set()
-
-    threading.Thread(target=relay, args=(stop, halt), daemon=True).start()
-    threading.Thread(target=relay, args=(joined, ready), daemon=True).start()
     with stage_handler(Stage.ASR, settings) as handler:
-        run_stage(handler, bootstrap=bootstrap, settings=settings, stop=halt, ready=joined)
+        run_in_process(handler, bootstrap=bootstrap, settings=settings, ready=ready, stop=stop)
 
 
 class _TranscriptClock:
@@ -110,46 +101,31 @@ def _phase(settings: Settings, chunks: list[AudioChunk], audio_s: float, *, work
             Publisher(broker.bootstrap, settings.kafka, client_id="bench") as publisher:
         ensure_topics(settings.kafka, broker.bootstrap)
         clock = _TranscriptClock(settings, broker.bootstrap)
-        stop = multiprocessing.Event()
-        readies = [multiprocessing.Event() for _ in range(workers)]
-        procs = [multiprocessing.Process(target=_worker, args=(settings, broker.bootstrap,
-                                                               ready, stop), daemon=True)
-                 for ready in readies]
-        for proc in procs:
-            proc.start()
         try:
-            for ready in readies:
-                if not ready.wait(timeout=300):
-                    raise TimeoutError("an ASR worker did not join its group")
-            time.sleep(2.0)  # let the last rebalance settle before anything is timed
-            pids = {f"worker {i + 1}": p.pid for i, p in enumerate(procs) if p.pid}
-            pids.update({"broker": broker.pid or 0, "bench": os.getpid()})
-            meter = _Meter(pids)
-            meter.start()
-            started = time.monotonic()
-            for chunk in chunks:
-                publisher.send(Topic.AUDIO, chunk)
-            publisher.flush()
-            deadline = started + 1800
-            cpu, seen = meter.stop(), 0.0
-            drained = _Drained(settings, broker.bootstrap)
-            try:
-                while time.monotonic() < deadline:
-                    time.sleep(1.0)
-                    if clock.last > seen:  # CPU up to the latest transcript, not the check
-                        cpu, seen = meter.stop(), clock.last
-                    # done: the group committed every chunk (commits follow released output)
-                    if drained():
-                        break
-            finally:
-                drained.close()
-            time.sleep(1.0)  # the last transcripts reach the clock's consumer
+            with worker_group(_worker, (settings, broker.bootstrap), workers=workers,
+                              what="an ASR worker", join_timeout_s=300, settle_s=2.0) as pids:
+                pids.update({"broker": broker.pid or 0, "bench": os.getpid()})
+                meter = Meter(pids)
+                meter.start()
+                started = time.monotonic()
+                for chunk in chunks:
+                    publisher.send(Topic.AUDIO, chunk)
+                publisher.flush()
+                deadline = started + 1800
+                cpu, seen = meter.stop(), 0.0
+                drained = _Drained(settings, broker.bootstrap)
+                try:
+                    while time.monotonic() < deadline:
+                        time.sleep(1.0)
+                        if clock.last > seen:  # CPU up to the latest transcript, not the check
+                            cpu, seen = meter.stop(), clock.last
+                        # done: the group committed every chunk (commits follow released output)
+                        if drained():
+                            break
+                finally:
+                    drained.close()
+                time.sleep(1.0)  # the last transcripts reach the clock's consumer
         finally:
-            stop.set()
-            for proc in procs:
-                proc.join(timeout=60)
-                if proc.is_alive():
-                    proc.terminate()
             clock.close()
     wall = clock.last - started
     shares = ", ".join(f"{k} {v:.0f}%" for k, v in cpu["cpu_pct"].items())
