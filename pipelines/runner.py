@@ -216,18 +216,8 @@ class _StageLoop:
         self, handler: BatchHandler, records: list[ConsumerRecord], publisher: Publisher
     ) -> bool:
         """Handle one partition's records as a batch, else one by one; False: stopped."""
-        decoded: list[tuple[Incoming, ConsumerRecord]] = []
-        for record in records:
-            self._stats.consumed += 1
-            STAGE_MESSAGES.labels(self._name, "consumed").inc()
-            try:
-                message = decode(record.topic, record.value)
-            except DecodeError as error:
-                self._dead_letter(publisher, record, error, attempts=0)
-            else:
-                decoded.append((Incoming(message=message, partition=record.partition,
-                                         offset=record.offset,
-                                         headers=tuple(record.headers or ())), record))
+        decoded = [(incoming, record) for record in records
+                   if (incoming := self._decode(record, publisher)) is not None]
         try:
             outputs = handler.handle_many([incoming for incoming, _ in decoded]) if decoded else []
         except Exception as error:
@@ -246,19 +236,23 @@ class _StageLoop:
 
     def _process(self, record: ConsumerRecord, publisher: Publisher) -> bool:
         """Handle one record; False means stop interrupted it (left uncommitted)."""
+        incoming = self._decode(record, publisher)
+        if incoming is not None and not self._handle(incoming, record, publisher):
+            return False
+        self._tracker.handled(PartitionKey(record.topic, record.partition), record.offset)
+        return True
+
+    def _decode(self, record: ConsumerRecord, publisher: Publisher) -> Incoming | None:
+        """Count the record consumed and decode it; None: undecodable, dead-lettered."""
         self._stats.consumed += 1
         STAGE_MESSAGES.labels(self._name, "consumed").inc()
         try:
             message = decode(record.topic, record.value)
         except DecodeError as error:
             self._dead_letter(publisher, record, error, attempts=0)
-        else:
-            incoming = Incoming(message=message, partition=record.partition, offset=record.offset,
-                                headers=tuple(record.headers or ()))  # fmt: skip
-            if not self._handle(incoming, record, publisher):
-                return False
-        self._tracker.handled(PartitionKey(record.topic, record.partition), record.offset)
-        return True
+            return None
+        return Incoming(message=message, partition=record.partition, offset=record.offset,
+                        headers=tuple(record.headers or ()))
 
     def _handle(self, incoming: Incoming, record: ConsumerRecord, publisher: Publisher) -> bool:
         what = f"{self._name} {record.topic}[{record.partition}]@{record.offset}"
