@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["DIGIT_VALUES", "PLACE_CHARS", "parse_sino"]
+__all__ = ["DIGIT_VALUES", "PLACE_CHARS", "parse_below_10000", "parse_sino"]
 
 DIGIT_VALUES = {
     "일": 1, "이": 2, "삼": 3, "사": 4, "오": 5, "육": 6, "륙": 6, "칠": 7, "팔": 8, "구": 9,
@@ -13,7 +13,7 @@ _SMALL_PLACES = (("천", 1000), ("백", 100), ("십", 10))
 _BIG_PLACES = (("억", 10**8), ("만", 10**4))
 
 
-def _parse_small(text: str) -> int | None:
+def parse_below_10000(text: str) -> int | None:
     """Parse 1..9999 written as place-value syllables, or 1-4 ASCII digits."""
     if not text:
         return None
@@ -46,12 +46,12 @@ def parse_sino(text: str) -> int | None:
             if not left:
                 total += value
                 continue
-            coefficient = _parse_small(left)
+            coefficient = parse_below_10000(left)
             if coefficient is None:
                 return None
             total += coefficient * value
     if rest:
-        small = _parse_small(rest)
+        small = parse_below_10000(rest)
         if small is None:
             return None
         total += small

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from agents.korean._sino import parse_below_10000
+
 __all__ = [
     "AFTER_PARTICLE_I_RE",
     "DigitGroup",
@@ -37,7 +39,6 @@ NATIVE_DIGITS = {
 _NATIVE_BY_FIRST: dict[str, tuple[tuple[str, str], ...]] = {}
 for _word, _digit in NATIVE_DIGITS.items():
     _NATIVE_BY_FIRST[_word[0]] = (*_NATIVE_BY_FIRST.get(_word[0], ()), (_word, _digit))
-_SINO_VALUES = {c: int(d) for c, d in HANGUL_DIGITS.items() if d != "0"}
 _CARDINAL_CHARS = frozenset("일이삼사오육칠팔구십백천")
 _AMOUNT_AFTER = frozenset("만억원개번명대달분초시년월일")
 _SPACED_AMOUNT_AFTER = frozenset("만억원")
@@ -172,22 +173,8 @@ def _cardinal_group(text: str, pos: int) -> DigitGroup | None:
 
 def _parse_thousands(word: str) -> int | None:
     """Parse 1000-9999 said as a number ("천이백삼십사", "오천육백칠십팔"), else None."""
-    total, pos = 0, 0
-    for mark, size in (("천", 1000), ("백", 100), ("십", 10)):
-        at = word.find(mark, pos)
-        if at < 0:
-            continue
-        head = word[pos:at]
-        if len(head) > 1 or (head and head not in _SINO_VALUES):
-            return None
-        total += _SINO_VALUES.get(head, 1) * size
-        pos = at + 1
-    rest = word[pos:]
-    if rest:
-        if rest not in _SINO_VALUES:
-            return None
-        total += _SINO_VALUES[rest]
-    return total if 1000 <= total <= 9999 else None
+    value = parse_below_10000(word)
+    return value if value is not None and 1000 <= value <= 9999 else None
 
 
 def _separator_end(text: str, pos: int) -> int | None:
