@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from services.schemas import CallInsight, Speaker
-from simulator.loadrun import PlannedCall, SentCall, found_intent
+from simulator.loadrun import PlannedCall, SentCall, against_truth
 from simulator.report import CallResult
 from simulator.timeline import text_timeline
 
@@ -199,20 +199,9 @@ def score_session(
     The session counts as completed when every reply ended; its latencies are reported per
     reply (ChatReply), not here.
     """
-    call, truth = sent.planned.call, sent.planned.call.truth
     ordered = sorted(insights, key=lambda insight: insight.utterance_seq)
     disputes = [insight.dispute for insight in ordered if insight.dispute]
-    expected = truth.expected_dispute
-    return CallResult(
-        call_id=call.call_id,
-        scenario=f"{call.scenario.value} ({sent.planned.mode.value})",
-        expected_intent=truth.primary_intent,
-        found_intent=found_intent(ordered),
-        churn_expected=truth.churn_expected,
-        churn_flagged=any(insight.churn_flag for insight in ordered),
-        expected_outcome=expected.outcome if expected else None,
-        found_outcome=disputes[-1].outcome if disputes else None,
-        expected_credit_krw=expected.expected_credit_krw if expected else 0,
-        found_credit_krw=disputes[-1].amount_krw if disputes else 0,
+    return against_truth(
+        sent.planned, ordered, disputes[-1] if disputes else None,
         completed=bool(replies) and all(reply.error is None for reply in replies),
     )

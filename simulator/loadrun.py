@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from services.schemas import CallInsight, Intent, Speaker
+from services.schemas import CallInsight, DisputeDecision, Intent, Speaker
 from simulator.audio import CallAudio
 from simulator.collector import CallObservation
 from simulator.report import CallResult
@@ -25,6 +25,7 @@ __all__ = [
     "Mode",
     "PlannedCall",
     "SentCall",
+    "against_truth",
     "found_intent",
     "play_call",
     "play_calls",
@@ -138,9 +139,42 @@ def found_intent(insights: Sequence[CallInsight]) -> Intent | None:
     return ordered[0].intent if ordered else None
 
 
+def against_truth(
+    planned: PlannedCall,
+    insights: Sequence[CallInsight],
+    decision: DisputeDecision | None,
+    *,
+    completed: bool,
+    latencies_ms: Mapping[str, Sequence[float]] | None = None,
+    model_summarized: bool = False,
+) -> CallResult:
+    """What the system concluded for a call beside the call's ground truth.
+
+    `decision` is the call's last dispute decision; what only a transport measures
+    (latencies, completion) is passed in.
+    """
+    call, truth = planned.call, planned.call.truth
+    expected = truth.expected_dispute
+    return CallResult(
+        call_id=call.call_id,
+        scenario=f"{call.scenario.value} ({planned.mode.value})",
+        expected_intent=truth.primary_intent,
+        found_intent=found_intent(insights),
+        churn_expected=truth.churn_expected,
+        churn_flagged=any(insight.churn_flag for insight in insights),
+        expected_outcome=expected.outcome if expected else None,
+        found_outcome=decision.outcome if decision else None,
+        expected_credit_krw=expected.expected_credit_krw if expected else 0,
+        found_credit_krw=decision.amount_krw if decision else 0,
+        latencies_ms=latencies_ms or {},
+        completed=completed,
+        model_summarized=model_summarized,
+    )
+
+
 def score_call(sent: SentCall, seen: CallObservation) -> CallResult:
     """Compare one call's outputs with its ground truth."""
-    call, truth = sent.planned.call, sent.planned.call.truth
+    call = sent.planned.call
     insights = [insight for insight, _ in seen.insights.values()]
     disputes = [i.dispute for i in sorted(insights, key=lambda i: i.utterance_seq) if i.dispute]
     summary = seen.summary[0] if seen.summary else None
@@ -163,21 +197,9 @@ def score_call(sent: SentCall, seen: CallObservation) -> CallResult:
         latencies[f"call end→summary{suffix}"] = [(seen.summary[1] - sent.ended_at) * 1000]
     if seen.model_summary:
         latencies["call end→model summary"] = [(seen.model_summary[1] - sent.ended_at) * 1000]
-    expected = truth.expected_dispute
-    return CallResult(
-        call_id=call.call_id,
-        scenario=f"{call.scenario.value} ({sent.planned.mode.value})",
-        expected_intent=truth.primary_intent,
-        found_intent=found_intent(insights),
-        churn_expected=truth.churn_expected,
-        churn_flagged=any(i.churn_flag for i in insights),
-        expected_outcome=expected.outcome if expected else None,
-        found_outcome=decision.outcome if decision else None,
-        expected_credit_krw=expected.expected_credit_krw if expected else 0,
-        found_credit_krw=decision.amount_krw if decision else 0,
-        latencies_ms=latencies,
-        completed=summary is not None,
-        model_summarized=seen.model_summary is not None,
+    return against_truth(
+        sent.planned, insights, decision, completed=summary is not None,
+        latencies_ms=latencies, model_summarized=seen.model_summary is not None,
     )
 
 
