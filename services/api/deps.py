@@ -1,4 +1,4 @@
-"""Dependency aliases for the routers (`BackendsDep`, `require(scope)`) and the access log."""
+"""Dependency aliases for the routers (`BackendsDep`, `StaffDep`, `require`) and the access log."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from fastapi import Depends, Header, Request
 from services.api.backends import ApiBackends
 from services.api.errors import Unavailable
 from services.api.security import KeyAuthority, Principal
+
+__all__ = ["BackendsDep", "ReaderDep", "StaffDep", "record_read", "require"]
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,12 @@ def require(scope: str, *alternatives: str) -> Callable[..., Principal]:
         )
 
     return check
+
+
+StaffDep = Annotated[Principal, Depends(require("calls:read"))]
+"""A staff key that reads calls."""
+ReaderDep = Annotated[Principal, Depends(require("calls:read", "self"))]
+"""A staff key that reads calls, or a customer key (which sees only its own)."""
 
 
 def record_read(

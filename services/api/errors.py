@@ -19,6 +19,8 @@ from a port (503) and Starlette's own HTTP errors (404 route, 405).
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -111,11 +113,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_api_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ApiError)
         headers = None if exc.retry_after_s is None else {"Retry-After": str(exc.retry_after_s)}
-        return JSONResponse(
-            status_code=exc.status_code,
-            content={"error": exc.code, "detail": exc.detail},
-            headers=headers,
-        )
+        return _error_response(exc.status_code, exc.code, exc.detail, headers)
 
     async def on_validation_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
@@ -123,31 +121,24 @@ def install_error_handlers(app: FastAPI) -> None:
             {"field": ".".join(str(p) for p in err["loc"]), "reason": err["msg"]}
             for err in exc.errors()
         ]
-        return JSONResponse(
-            status_code=422,
-            content={"error": "invalid_request", "detail": problems},
-        )
+        return _error_response(422, "invalid_request", problems)
 
     async def on_record_error(_: Request, exc: Exception) -> JSONResponse:
         mapped = NotFound if isinstance(exc, RecordNotFound) else Conflict
-        return JSONResponse(
-            status_code=mapped.status_code, content={"error": mapped.code, "detail": str(exc)}
-        )
+        return _error_response(mapped.status_code, mapped.code, str(exc))
 
     async def on_backend_unavailable(_: Request, exc: Exception) -> JSONResponse:
         log.warning("backend unavailable: %s", exc)
-        return JSONResponse(
-            status_code=503,
-            content={"error": "unavailable", "detail": f"잠시 후 다시 시도해 주세요 ({exc})"},
-            headers={"Retry-After": "1"},
+        return _error_response(
+            Unavailable.status_code, Unavailable.code, f"잠시 후 다시 시도해 주세요 ({exc})",
+            {"Retry-After": "1"},
         )
 
     async def on_http_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, HTTPException)
-        return JSONResponse(
-            status_code=exc.status_code,
-            content={"error": _HTTP_CODES.get(exc.status_code, "http_error"), "detail": exc.detail},
-            headers=exc.headers,
+        return _error_response(
+            exc.status_code, _HTTP_CODES.get(exc.status_code, "http_error"), exc.detail,
+            exc.headers,
         )
 
     app.add_exception_handler(ApiError, on_api_error)
@@ -156,6 +147,15 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RecordConflict, on_record_error)
     app.add_exception_handler(BackendUnavailable, on_backend_unavailable)
     app.add_exception_handler(HTTPException, on_http_error)
+
+
+def _error_response(
+    status_code: int, code: str, detail: Any, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    """The one error body: {"error": code, "detail": reason}."""
+    return JSONResponse(
+        status_code=status_code, content={"error": code, "detail": detail}, headers=headers
+    )
 
 
 _HTTP_CODES = {

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, status
 from starlette.concurrency import run_in_threadpool
 
 from services.api.assistant import CHAT_THREAD_PREFIX
-from services.api.deps import BackendsDep, record_read, require
+from services.api.deps import BackendsDep, ReaderDep, StaffDep, record_read, require
 from services.api.errors import ApiError, NotFound, PayloadTooLarge, UnsupportedMedia
 from services.api.identifiers import reveal_identifiers
 from services.api.lifecycle import check_can_start, check_can_write
@@ -64,8 +64,6 @@ def _check_started(call_id: str, backends: BackendsDep) -> None:
 CallId = Annotated[str, Path(pattern=CALL_ID_PATTERN)]
 WritableCallId = Annotated[str, Depends(_writable_call_id)]
 Writer = Annotated[Principal, Depends(require("calls:write"))]
-Reader = Annotated[Principal, Depends(require("calls:read", "self"))]
-Staff = Annotated[Principal, Depends(require("calls:read"))]
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, responses={
@@ -175,7 +173,7 @@ def _call_owner(view: dict[str, Any]) -> str | None:
 
 
 @router.get("/{call_id}")
-def call_view(principal: Reader, call_id: CallId, backends: BackendsDep) -> dict[str, Any]:
+def call_view(principal: ReaderDep, call_id: CallId, backends: BackendsDep) -> dict[str, Any]:
     """Timeline, insights and summary of a call (a customer key: only its own calls).
 
     Numbers said in the call are masked; the call's own customer also gets their values.
@@ -187,7 +185,7 @@ def call_view(principal: Reader, call_id: CallId, backends: BackendsDep) -> dict
 
 @router.get("/{call_id}/audit")
 def call_audit(
-    principal: Staff,
+    principal: StaffDep,
     call_id: CallId,
     backends: BackendsDep,
     limit: Annotated[int, Query(ge=1, le=2000)] = 500,
@@ -199,7 +197,7 @@ def call_audit(
 
 @router.get("")
 def recent_calls(
-    principal: Reader,
+    principal: ReaderDep,
     backends: BackendsDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path
 from fastapi.responses import StreamingResponse
 
 from agents.korean import redact
+from services.api.backends import AssistantChat
 from services.api.deps import BackendsDep, record_read, require
 from services.api.errors import Forbidden, NotFound, Unavailable
 from services.api.schemas import SESSION_ID_PATTERN, ChatRequest
@@ -38,12 +39,7 @@ async def send_message(
     customer's session: 404, a backend down: 503) is still a proper answer, not a broken
     stream.
     """
-    customer_id = principal.customer_id
-    if customer_id is None:
-        raise Forbidden("챗봇은 고객 키로만 이용할 수 있습니다 (chat needs a customer key)")
-    if backends.chat is None:
-        reason = backends.chat_unavailable or "assistant not configured"
-        raise Unavailable(f"상담 챗봇이 아직 준비되지 않았습니다 ({reason})")
+    chat, customer_id = _chat_of(principal, backends)
     record_read(
         backends,
         principal,
@@ -51,7 +47,7 @@ async def send_message(
         resource_id=session_id,
         customer_id=customer_id,
     )
-    pieces = backends.chat.reply(
+    pieces = chat.reply(
         session_id=session_id, customer_id=customer_id, text=redact(body.text).text
     )
     try:
@@ -77,13 +73,8 @@ def session(
 
     Another customer's session, like an unknown one, is 404.
     """
-    customer_id = principal.customer_id
-    if customer_id is None:
-        raise Forbidden("챗봇은 고객 키로만 이용할 수 있습니다 (chat needs a customer key)")
-    if backends.chat is None:
-        reason = backends.chat_unavailable or "assistant not configured"
-        raise Unavailable(f"상담 챗봇이 아직 준비되지 않았습니다 ({reason})")
-    found = backends.chat.session(session_id=session_id, customer_id=customer_id)
+    chat, customer_id = _chat_of(principal, backends)
+    found = chat.session(session_id=session_id, customer_id=customer_id)
     if found is None:
         raise NotFound(f"대화 세션 {session_id}를 찾을 수 없습니다 (unknown session)")
     record_read(
@@ -94,6 +85,16 @@ def session(
         customer_id=customer_id,
     )
     return found
+
+
+def _chat_of(principal: Principal, backends: BackendsDep) -> tuple[AssistantChat, str]:
+    """The assistant and the caller's customer id; 403 for a non-customer key, 503 if down."""
+    if principal.customer_id is None:
+        raise Forbidden("챗봇은 고객 키로만 이용할 수 있습니다 (chat needs a customer key)")
+    if backends.chat is None:
+        reason = backends.chat_unavailable or "assistant not configured"
+        raise Unavailable(f"상담 챗봇이 아직 준비되지 않았습니다 ({reason})")
+    return backends.chat, principal.customer_id
 
 
 async def _as_sse(first: str | None, rest: AsyncIterator[str]) -> AsyncIterator[bytes]:

@@ -6,21 +6,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from services.api.deps import BackendsDep, record_read, require
+from services.api.deps import BackendsDep, ReaderDep, StaffDep, record_read, require
 from services.api.errors import NotFound
 from services.api.schemas import ID_PATTERN
 from services.api.security import Principal
 
 router = APIRouter(prefix="/v1", tags=["customers"])
 
-Staff = Annotated[Principal, Depends(require("calls:read"))]
-Reader = Annotated[Principal, Depends(require("calls:read", "self"))]
 Customer = Annotated[Principal, Depends(require("self"))]
 
 
 @router.get("/churn-flags")
 def churn_flags(
-    principal: Staff, backends: BackendsDep, limit: Annotated[int, Query(ge=1, le=500)] = 100
+    principal: StaffDep, backends: BackendsDep, limit: Annotated[int, Query(ge=1, le=500)] = 100
 ) -> list[dict[str, Any]]:
     """Customers flagged at risk of leaving, newest first."""
     record_read(backends, principal, resource="churn_flags", resource_id="recent", customer_id=None)
@@ -29,7 +27,7 @@ def churn_flags(
 
 @router.get("/customers/{customer_id}")
 def customer(
-    principal: Reader,
+    principal: ReaderDep,
     customer_id: Annotated[str, Path(pattern=ID_PATTERN)],
     backends: BackendsDep,
 ) -> dict[str, Any]:

@@ -10,19 +10,18 @@ from importlib.resources import files
 from typing import Annotated, Any
 
 import anyio
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from services.api.backends import ApiBackends
-from services.api.deps import BackendsDep, record_read, require
+from services.api.deps import BackendsDep, StaffDep, record_read
 from services.api.security import Principal
 
 router = APIRouter(tags=["dashboard"])
 
 _PAGE = files("services.api").joinpath("static/dashboard.html")
 
-Staff = Annotated[Principal, Depends(require("calls:read"))]
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
@@ -33,7 +32,7 @@ def dashboard() -> HTMLResponse:
 
 @router.get("/v1/dashboard/stream")
 async def stream(
-    principal: Staff,
+    principal: StaffDep,
     backends: BackendsDep,
     interval_s: Annotated[float, Query(ge=0.2, le=60.0)] = 2.0,
     max_events: Annotated[int, Query(ge=1, le=3600)] = 300,

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 
-from services.api.deps import BackendsDep, record_read, require
+from services.api.deps import BackendsDep, StaffDep, record_read
 from services.api.schemas import ID_PATTERN
-from services.api.security import Principal
 
 router = APIRouter(prefix="/v1/handoffs", tags=["handoffs"])
 
-Staff = Annotated[Principal, Depends(require("calls:read"))]
 
 
 @router.get("")
 def waiting(
-    principal: Staff,
+    principal: StaffDep,
     backends: BackendsDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[dict[str, Any]]:
@@ -28,7 +26,7 @@ def waiting(
 
 @router.post("/{handoff_id}/claim")
 def claim(
-    principal: Staff,
+    principal: StaffDep,
     handoff_id: Annotated[str, Path(pattern=ID_PATTERN)],
     backends: BackendsDep,
 ) -> dict[str, Any]:
