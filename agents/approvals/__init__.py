@@ -24,10 +24,11 @@ of agents.graph at run time, and `views` imports the call graph's type only for 
 """
 
 from agents.approvals.graph import ApprovalGraph, build_approval_graph
-from agents.approvals.session import approval_thread_id, open_approval, resume_approval
+from agents.approvals.session import open_approval, resume_approval
 from agents.approvals.settlement import SETTLED_STATUSES, settled_dispute, settled_explanation
 from agents.approvals.state import ApprovalState, ApprovalWait, new_wait
 from agents.approvals.views import SettledViews, settle_call
+from agents.threads import approval_thread_id
 
 __all__ = [
     "SETTLED_STATUSES",

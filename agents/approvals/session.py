@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-from langchain_core.runnables import RunnableConfig
 from langgraph.types import Command
 
 from agents.approvals.graph import ApprovalGraph
 from agents.approvals.state import ApprovalState, ApprovalWait
 from agents.graph.context import AgentContext
 from agents.policies.disputes import credit_key_of
+from agents.threads import approval_thread_id, thread_config
 
-__all__ = ["approval_thread_id", "open_approval", "resume_approval"]
-
-
-def approval_thread_id(call_id: str, approval_id: str) -> str:
-    """The thread an approval waits on."""
-    return f"{call_id}/approval/{approval_id}"
-
-
-def _config(call_id: str, approval_id: str) -> RunnableConfig:
-    return {"configurable": {"thread_id": approval_thread_id(call_id, approval_id)}}
+__all__ = ["open_approval", "resume_approval"]
 
 
 def open_approval(graph: ApprovalGraph, context: AgentContext, wait: ApprovalWait) -> None:
     """Start waiting (idempotent: an already opened approval is left as it is)."""
-    config = _config(wait["call_id"], wait["approval_id"])
+    config = thread_config(approval_thread_id(wait["call_id"], wait["approval_id"]))
     if graph.get_state(config).values:
         return
     state: ApprovalState = {"call_id": wait["call_id"], "customer_id": wait["customer_id"],
@@ -40,7 +31,7 @@ def resume_approval(
     Call this after the supervisor's decision is stored. Returns None for an approval the
     store does not know for this call. A settled approval is returned unchanged.
     """
-    config = _config(call_id, approval_id)
+    config = thread_config(approval_thread_id(call_id, approval_id))
     if not graph.get_state(config).values:
         ticket = context.approvals.get(approval_id)
         if ticket is None or ticket.call_id != call_id:

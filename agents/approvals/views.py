@@ -14,8 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from langchain_core.runnables import RunnableConfig
-
 from agents.approvals.settlement import SETTLED_STATUSES, settled_dispute
 from agents.approvals.state import ApprovalWait
 from agents.domain import DisputeOutcome, RevisionSource, SummaryItems, SummarySection
@@ -24,6 +22,7 @@ from agents.graph.nodes.emit import decision_of, message_id_for
 from agents.graph.state import CallState, DisputeState, upsert_disputes
 from agents.summary import headline_dispute, template_summary
 from agents.summary_digest import call_day, digest_payload
+from agents.threads import thread_config
 from services.schemas import CallInsight, CallSummary
 
 if TYPE_CHECKING:  # a type only: agents.graph.graph may be mid-import (see agents.approvals)
@@ -55,7 +54,7 @@ def settle_call(
     does not hold.
     """
     outcome = SETTLED_STATUSES.get(wait["status"])
-    config: RunnableConfig = {"configurable": {"thread_id": call_id}}
+    config = thread_config(call_id)
     state = cast(CallState, graph.get_state(config).values)
     dispute = next((d for d in state.get("disputes", [])
                     if d["approval_id"] == wait["approval_id"]), None)

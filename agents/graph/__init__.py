@@ -8,7 +8,6 @@ from agents.graph.graph import AgentGraph, build_graph
 from agents.graph.session import (
     MAX_TURNS_PER_RUN,
     TurnResult,
-    call_config,
     call_state,
     end_call,
     handle_turns,
@@ -27,7 +26,6 @@ __all__ = [
     "CallState",
     "TurnResult",
     "build_graph",
-    "call_config",
     "call_state",
     "end_call",
     "handle_turns",

@@ -6,13 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
 
-from langchain_core.runnables import RunnableConfig
-
 from agents.approvals.state import ApprovalWait, new_wait
 from agents.domain import DisputeOutcome, HandoffReason, Speaker
 from agents.graph.context import AgentContext
 from agents.graph.graph import AgentGraph
 from agents.graph.state import CallInput, CallState, EventInput
+from agents.threads import thread_config
 from services.schemas import (
     CallEnded,
     CallInsight,
@@ -27,7 +26,6 @@ from services.schemas import (
 __all__ = [
     "MAX_TURNS_PER_RUN",
     "TurnResult",
-    "call_config",
     "call_state",
     "end_call",
     "handle_turns",
@@ -63,14 +61,9 @@ class TurnResult:
     approval: ApprovalWait | None = None
 
 
-def call_config(call_id: str) -> RunnableConfig:
-    """The graph config of a call's thread."""
-    return {"configurable": {"thread_id": call_id}}
-
-
 def call_state(graph: AgentGraph, call_id: str) -> CallState:
     """The call's current state (empty for a call never seen)."""
-    values = graph.get_state(call_config(call_id)).values
+    values = graph.get_state(thread_config(call_id)).values
     return cast(CallState, values)
 
 
@@ -79,7 +72,7 @@ def _run(graph: AgentGraph, context: AgentContext, call_id: str, event: EventInp
     # "exit" durability: one checkpoint write per event; a crash mid-run replays the whole
     # event, and every effect in it is idempotent.
     state: CallInput = {"call_id": call_id, "event": event, "queue": None}
-    config = call_config(call_id)
+    config = thread_config(call_id)
     if queue is not None:
         state["queue"], state["batch_duplicates"] = list(queue), []
         config["recursion_limit"] = _STEPS_PER_TURN * (len(queue) + 1)

@@ -39,7 +39,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from agents.approvals import approval_thread_id
+from agents.threads import approval_thread_id, thread_config
 from services.db.models import (
     AccessLogRow,
     Approval,
@@ -142,7 +142,7 @@ class CheckpointThreads:
 
     def newest_at(self, thread_id: str) -> datetime | None:
         """When the thread's newest checkpoint was written (its `ts`)."""
-        found = self._saver.get_tuple({"configurable": {"thread_id": thread_id}})
+        found = self._saver.get_tuple(thread_config(thread_id))
         if found is None:
             return None
         stamp = datetime.fromisoformat(str(found.checkpoint["ts"]))
