@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from agents.korean import redact
-from agents.ports import Clock
+from agents.ports import Clock, SystemClock
 from pipelines.stage import Incoming, Outgoing, PoisonMessage
 from services.db import (
     mark_processed,
@@ -40,7 +40,6 @@ from services.schemas import (
     Message,
     Topic,
     Utterance,
-    utc_now,
 )
 
 __all__ = ["SinkHandler", "SinkStats"]
@@ -69,7 +68,7 @@ class SinkHandler:
         self, sessions: sessionmaker[Session], *, clock: Clock | None = None, consumer: str = "sink"
     ) -> None:
         self._sessions = sessions
-        self._now = clock.now if clock else utc_now
+        self._now = (clock or SystemClock()).now
         self._consumer = consumer
         self.stats = SinkStats()
 

@@ -16,13 +16,11 @@ from services.api.read_model import database_errors, handoff_json
 from services.db import (
     ApprovalAlreadyDecided,
     ApprovalNotFound,
-    ApprovalView,
     HandoffAlreadyClaimed,
     HandoffNotFound,
     SqlApprovalStore,
     SqlHandoffQueue,
 )
-from services.db.models import Approval
 
 __all__ = ["SqlApiCommands"]
 
@@ -31,7 +29,6 @@ class SqlApiCommands:
     """Approval decisions through SqlApprovalStore, handoff claims through SqlHandoffQueue."""
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
-        self._sessions = sessions
         self._approvals = SqlApprovalStore(sessions)
         self._handoffs = SqlHandoffQueue(sessions)
 
@@ -55,10 +52,10 @@ class SqlApiCommands:
             raise RecordConflict(_already_decided(exc.status)) from exc
         if ticket.decided_by != decided_by:
             raise RecordConflict(_already_decided(f"{ticket.status} by another supervisor"))
-        with database_errors(), self._sessions() as session:
-            row = session.get(Approval, approval_id)
-            assert row is not None  # decided a moment ago; approvals are never deleted
-            return ApprovalView.model_validate(row, from_attributes=True).model_dump(mode="json")
+        with database_errors():
+            view = self._approvals.view(approval_id)
+        assert view is not None  # decided a moment ago; approvals are never deleted
+        return view.model_dump(mode="json")
 
     def claim_handoff(self, handoff_id: str, *, claimed_by: str) -> dict[str, Any]:
         """Give the handoff to `claimed_by` once.

@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from prometheus_client import REGISTRY, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector, CollectorRegistry
+
+from agents.ports import SystemClock
 
 if TYPE_CHECKING:
     from pipelines.model import ModelStageStats
@@ -77,11 +79,11 @@ class InstrumentedHandler:
         inner: StageHandler,
         *,
         clock: _Clock = time.perf_counter,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        now: Callable[[], datetime] | None = None,
     ) -> None:
         self._inner = inner
         self._clock = clock
-        self._now = now
+        self._now = now or SystemClock().now
         self.name: str = inner.name
         self.sources: tuple[Topic, ...] = inner.sources
         self._handle_seconds = HANDLE_SECONDS.labels(inner.name)

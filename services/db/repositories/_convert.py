@@ -10,13 +10,21 @@ from services.db.models import (
     Credit,
     Customer,
     Dispute,
+    HandoffRow,
     InsightRow,
     Invoice,
     Plan,
     UsageRecordRow,
     UtteranceRow,
 )
-from services.db.views import ApprovalView, CallHeader, ChurnFlagView, CreditView, DisputeView
+from services.db.views import (
+    ApprovalView,
+    CallHeader,
+    ChurnFlagView,
+    CreditView,
+    DisputeView,
+    HandoffView,
+)
 from services.schemas import (
     CallInsight,
     ChargeKind,
@@ -180,3 +188,8 @@ def approval_view(row: Approval) -> ApprovalView:
 def credit_view(row: Credit) -> CreditView:
     """A ledger row as its read model."""
     return CreditView.model_validate(row, from_attributes=True)
+
+
+def handoff_view(row: HandoffRow) -> HandoffView:
+    """A handoff row as the queue shows it."""
+    return HandoffView.model_validate(row, from_attributes=True)

@@ -9,6 +9,8 @@ from agents.ports import ApprovalTicket, Clock, SystemClock
 from services.db._sql import derived_id, insert_ignore, rowcount
 from services.db.errors import ApprovalAlreadyDecided, ApprovalNotFound, IdempotencyConflict
 from services.db.models import Approval
+from services.db.repositories._convert import approval_view
+from services.db.views import ApprovalView
 
 # A repeated decision that matches what already happened is a retry, not a conflict.
 _SAME_DECISION = {True: ("approved", "consumed"), False: ("rejected",)}
@@ -57,6 +59,12 @@ class SqlApprovalStore:
         with self._sessions() as session:
             row = session.get(Approval, approval_id)
             return _ticket(row) if row else None
+
+    def view(self, approval_id: str) -> ApprovalView | None:
+        """An approval as the queue shows it (its decision included)."""
+        with self._sessions() as session:
+            row = session.get(Approval, approval_id)
+            return approval_view(row) if row else None
 
     def consume(self, approval_id: str) -> bool:
         """Mark an approved ticket used; False if it was not approved or already used."""

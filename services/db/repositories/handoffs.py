@@ -9,6 +9,7 @@ from agents.ports import Clock, SystemClock
 from services.db._sql import insert_ignore, rowcount
 from services.db.errors import HandoffAlreadyClaimed, HandoffNotFound
 from services.db.models import Call, HandoffRow
+from services.db.repositories._convert import handoff_view
 from services.db.views import HandoffView
 from services.schemas import HandoffRequested
 
@@ -45,7 +46,7 @@ class SqlHandoffQueue:
         stmt = (select(HandoffRow).where(HandoffRow.status == "waiting")
                 .order_by(HandoffRow.requested_at, HandoffRow.handoff_id).limit(limit))
         with self._sessions() as session:
-            return [HandoffView.model_validate(row, from_attributes=True)
+            return [handoff_view(row)
                     for row in session.scalars(stmt)]
 
     def claim(self, *, handoff_id: str, claimed_by: str) -> HandoffView:
@@ -66,4 +67,4 @@ class SqlHandoffQueue:
                 raise HandoffNotFound(handoff_id)
             if changed != 1:
                 raise HandoffAlreadyClaimed(handoff_id, row.claimed_by or "")
-            return HandoffView.model_validate(row, from_attributes=True)
+            return handoff_view(row)
