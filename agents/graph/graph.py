@@ -5,10 +5,10 @@ START -> route_event
   start     -> start_call -> END
   utterance -> [start_call] -> sync_approvals -> redact_pii (+ screen_phishing)
                -> classify_intent (normalize +) -> billing_dispute: extract_claim -> investigate
-                                                   -> decide -> act -> explain -> assess_churn
-                                                -> cancel/port-out: retain -> assess_churn
-                                                -> everything else: answer -> assess_churn
-               assess_churn (+ hand_off) -> emit -> END (or the next queued turn, see below)
+                                                   -> decide -> act -> explain (+ tail)
+                                                -> cancel/port-out: retain (+ tail)
+                                                -> everything else: answer (+ tail)
+               tail = assess_churn + hand_off + emit -> END (or the next queued turn, below)
   agent turn (known call) -> redact_pii (+ screen_phishing) -> emit -> END
   end       -> [start_call] -> sync_approvals -> summarize -> END
 ```
@@ -150,6 +150,9 @@ def route_after_emit(
     return route_event(state)
 
 
+_TURN_TAIL = (assess_churn, hand_off, emit_turn)
+
+
 def build_graph(checkpointer: BaseCheckpointSaver[Any] | None = None) -> AgentGraph:
     """Compile the call graph; pass a checkpointer so calls survive worker restarts.
 
@@ -162,8 +165,11 @@ def build_graph(checkpointer: BaseCheckpointSaver[Any] | None = None) -> AgentGr
         ("redact_pii", chain(redact_pii, screen_phishing)),
         ("classify_intent", chain(normalize_text, classify_intent)),
         ("extract_claim", extract_claim),
-        ("investigate", investigate), ("decide", decide), ("act", act), ("explain", explain),
-        ("retain", retain), ("answer", answer), ("assess_churn", chain(assess_churn, hand_off)),
+        ("investigate", investigate), ("decide", decide), ("act", act),
+        # Every customer turn ends with the churn check, the handoff check and emit: they
+        # run inside the node that answered it (two supersteps fewer per customer turn).
+        ("explain", chain(explain, *_TURN_TAIL)), ("retain", chain(retain, *_TURN_TAIL)),
+        ("answer", chain(answer, *_TURN_TAIL)),
         ("emit", emit_turn),
         ("summarize", summarize), ("skip_duplicate", skip_duplicate),
         ("next_turn", next_turn),
@@ -175,10 +181,10 @@ def build_graph(checkpointer: BaseCheckpointSaver[Any] | None = None) -> AgentGr
     builder.add_conditional_edges("redact_pii", route_speaker)
     builder.add_conditional_edges("classify_intent", route_intent)
     for a, b in (("extract_claim", "investigate"), ("investigate", "decide"), ("decide", "act"),
-                 ("act", "explain"), ("explain", "assess_churn"), ("retain", "assess_churn"),
-                 ("answer", "assess_churn"), ("assess_churn", "emit")):
+                 ("act", "explain")):
         builder.add_edge(a, b)
-    builder.add_conditional_edges("emit", route_after_emit)
+    for turn_end in ("emit", "explain", "retain", "answer"):
+        builder.add_conditional_edges(turn_end, route_after_emit)
     builder.add_edge("summarize", END)
     builder.add_conditional_edges("skip_duplicate", route_after_turn)
     builder.add_conditional_edges("next_turn", route_event)
