@@ -137,7 +137,7 @@ def build_agent_runtime(
             audit=_audit(settings, SqlAuditLog(sessions, clock=clock)),
             clock=clock,
             intents=intents or load_intent_model(settings),
-            settings=agent_limits(settings.agent),
+            limits=agent_limits(settings.agent),
             chat_model=chat_model,
             callbacks=_graph_callbacks(settings),
         )

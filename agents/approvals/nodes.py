@@ -78,6 +78,6 @@ def _supervisor_tools(context: AgentContext, wait: ApprovalWait) -> Tools:
     return Tools(
         billing=context.billing, ledger=context.ledger, approvals=context.approvals,
         audit=context.audit, call_id=wait["call_id"], channel=channel,
-        limits=CreditLimits.for_channel(context.settings, channel),
+        limits=CreditLimits.for_channel(context.limits, channel),
         today=context.clock.now().date(), credited_krw=0,
     )

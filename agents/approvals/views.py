@@ -104,7 +104,7 @@ def _settled_summary(context: AgentContext, state: CallState,
         return None  # the call goes on; its summary will read the settled dispute
     summary = CallSummary.model_validate(stored)
     # The call's own day, so "내일" in the call still means the day after the call.
-    fields = template_summary(state, flag_threshold=context.settings.churn_flag_threshold,
+    fields = template_summary(state, flag_threshold=context.limits.churn_flag_threshold,
                               call_date=call_day(summary.occurred_at))
     if (summary.resolution, summary.follow_up) == (fields.resolution, fields.follow_up):
         return summary

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from agents.domain import DisputeOutcome, Intent, IntentTier
 from agents.evaluation.scores import (
     BinaryAtThreshold,
     CreditError,
@@ -20,7 +21,6 @@ from agents.evaluation.scores import (
     wilson_interval,
 )
 from agents.intents.metrics import IntentReport, intent_report
-from services.schemas import DisputeOutcome, Intent, IntentTier
 
 __all__ = [
     "CallOutcome",

@@ -13,9 +13,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from agents.domain import DisputeOutcome, Intent
 from agents.model_checks import pii_in, polite_problem
 from agents.summary import INTENT_LABELS
-from services.schemas import CallSummary, DisputeOutcome, Intent
+from services.schemas import CallSummary
 
 __all__ = ["EngineScore", "SummaryTrial", "score_engine", "scores_markdown"]
 

@@ -26,7 +26,7 @@ class AgentContext:
     audit: AuditLog
     clock: Clock
     intents: IntentClassifier
-    settings: AgentLimits = field(default_factory=AgentLimits)
+    limits: AgentLimits = field(default_factory=AgentLimits)
     """The thresholds and money limits, mapped from the process settings by the root."""
     chat_model: ChatModel | None = None
     callbacks: tuple[Any, ...] = ()

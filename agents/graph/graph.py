@@ -5,11 +5,12 @@ START -> route_event
   start     -> start_call -> END
   utterance -> [start_call] -> sync_approvals -> redact_pii (+ screen_phishing)
                -> classify_intent (normalize +) -> billing_dispute: extract_claim -> investigate
-                                                   -> decide -> act -> explain (+ tail)
+                                                   -> decide -> act -> explain
+                                                      -> assess_churn (+ hand_off) -> emit
                                                 -> cancel/port-out: retain (+ tail)
                                                 -> everything else: answer (+ tail)
                tail = assess_churn + hand_off + emit -> END (or the next queued turn, below)
-  agent turn (known call) -> redact_pii (+ screen_phishing) -> emit -> END
+  agent turn (known call) -> record_agent_turn (redact_pii + screen_phishing + emit) -> END
   end       -> [start_call] -> sync_approvals -> summarize -> END
 ```
 Approvals wait and settle in their own graph (agents.approvals), on their own threads;
@@ -86,7 +87,8 @@ AgentGraph = CompiledStateGraph[CallState, AgentContext, CallInput, CallState]
 
 def route_event(
     state: CallState,
-) -> Literal["start_call", "sync_approvals", "redact_pii", "summarize", "skip_duplicate"]:
+) -> Literal["start_call", "sync_approvals", "redact_pii", "record_agent_turn", "summarize",
+             "skip_duplicate"]:
     """Route the call event; open unknown calls implicitly; drop duplicates."""
     event = state.get("event", {})
     kind = event.get("kind")
@@ -95,7 +97,7 @@ def route_event(
     if kind == "start" or not state.get("customer_id"):
         return "start_call"
     if kind == "utterance" and event.get("speaker") == "agent":
-        return "redact_pii"
+        return "record_agent_turn"
     if _awaits_approval(state):
         return "sync_approvals"
     return "summarize" if kind == "end" else "redact_pii"
@@ -138,8 +140,8 @@ def emit_turn(state: CallState, runtime: Runtime[AgentContext]) -> CallState:
 
 def route_after_emit(
     state: CallState,
-) -> Literal["start_call", "sync_approvals", "redact_pii", "summarize", "skip_duplicate",
-             "__end__"]:
+) -> Literal["start_call", "sync_approvals", "redact_pii", "record_agent_turn", "summarize",
+             "skip_duplicate", "__end__"]:
     """Route the turn emit_turn took from the queue, or end the run.
 
     The event is still the turn just emitted exactly when its seq is this turn's (redact_pii
@@ -163,14 +165,17 @@ def build_graph(checkpointer: BaseCheckpointSaver[Any] | None = None) -> AgentGr
         ("start_call", start_call), ("sync_approvals", sync_approvals),
         # Nodes joined by plain edges on the per-utterance path run as one (agents.graph.chain).
         ("redact_pii", chain(redact_pii, screen_phishing)),
+        # An agent's turn of a known call is recorded, screened and emitted in one superstep.
+        ("record_agent_turn", chain(redact_pii, screen_phishing, emit_turn)),
         ("classify_intent", chain(normalize_text, classify_intent)),
         ("extract_claim", extract_claim),
         ("investigate", investigate), ("decide", decide), ("act", act),
-        # Every customer turn ends with the churn check, the handoff check and emit: they
-        # run inside the node that answered it (two supersteps fewer per customer turn).
-        ("explain", chain(explain, *_TURN_TAIL)), ("retain", chain(retain, *_TURN_TAIL)),
-        ("answer", chain(answer, *_TURN_TAIL)),
-        ("emit", emit_turn),
+        ("explain", explain),
+        # A customer turn ends with the churn check, the handoff check and emit: on the
+        # common paths they run inside the node that answered it (two supersteps fewer);
+        # the dispute path keeps them as nodes of their own, spans for a supervisor's trace.
+        ("retain", chain(retain, *_TURN_TAIL)), ("answer", chain(answer, *_TURN_TAIL)),
+        ("assess_churn", chain(assess_churn, hand_off)), ("emit", emit_turn),
         ("summarize", summarize), ("skip_duplicate", skip_duplicate),
         ("next_turn", next_turn),
     ):
@@ -181,9 +186,9 @@ def build_graph(checkpointer: BaseCheckpointSaver[Any] | None = None) -> AgentGr
     builder.add_conditional_edges("redact_pii", route_speaker)
     builder.add_conditional_edges("classify_intent", route_intent)
     for a, b in (("extract_claim", "investigate"), ("investigate", "decide"), ("decide", "act"),
-                 ("act", "explain")):
+                 ("act", "explain"), ("explain", "assess_churn"), ("assess_churn", "emit")):
         builder.add_edge(a, b)
-    for turn_end in ("emit", "explain", "retain", "answer"):
+    for turn_end in ("emit", "record_agent_turn", "retain", "answer"):
         builder.add_conditional_edges(turn_end, route_after_emit)
     builder.add_edge("summarize", END)
     builder.add_conditional_edges("skip_duplicate", route_after_turn)

@@ -114,7 +114,7 @@ def _intent_fallback(insight: CallInsight) -> str | None:
 def run_call(runtime: AgentRuntime, call: ScriptedCall, texts: list[str]) -> CallOutcome:
     """Feed one call to the graph (texts redacted at entry, as ingestion does) and score it."""
     graph, context = runtime.graph, runtime.context
-    threshold = context.settings.intent_llm_threshold
+    threshold = context.limits.intent_llm_threshold
     start_call(graph, context, CallStarted(call_id=call.call_id, customer_id=call.customer_id))
     insights: dict[int, CallInsight] = {}
     for segment, text in zip(text_timeline(call), texts, strict=True):

@@ -102,7 +102,7 @@ def replay(
     context = AgentContext(
         billing=FakeBilling(world.billing), ledger=FakeLedger(), approvals=FakeApprovals(),
         audit=FakeAudit(), clock=FakeClock(now), intents=intents,
-        settings=settings or AgentLimits(), chat_model=None,
+        limits=settings or AgentLimits(), chat_model=None,
     )
     graph = build_graph(InMemorySaver())  # calls keep state between utterances
     checks: list[DisputeCheck] = []

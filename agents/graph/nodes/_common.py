@@ -35,7 +35,7 @@ def tools_for(
     return Tools(
         billing=context.billing, ledger=context.ledger, approvals=context.approvals,
         audit=context.audit, call_id=state.get("call_id", ""), channel=channel,
-        limits=CreditLimits.for_channel(context.settings, channel), today=today(context),
+        limits=CreditLimits.for_channel(context.limits, channel), today=today(context),
         credited_krw=state.get("credited_krw", 0),
     )
 

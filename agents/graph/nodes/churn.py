@@ -23,7 +23,7 @@ def assess_churn(state: CallState, runtime: Runtime[AgentContext]) -> CallState:
     hits = [SignalHit(h["name"], h["seq"], h["evidence"]) for h in state.get("churn_hits", [])]
     unresolved = any(d["outcome"] in _UNRESOLVED for d in state.get("disputes", []))
     assessment = score_churn([*hits, *found], unresolved_dispute=unresolved)
-    flagged = assessment.score >= runtime.context.settings.churn_flag_threshold
+    flagged = assessment.score >= runtime.context.limits.churn_flag_threshold
     update: CallState = {
         "churn_hits": [ChurnHitState(name=h.name, seq=h.seq, evidence=h.evidence) for h in found],
         "churn_score": assessment.score,

@@ -41,7 +41,7 @@ def extract_claim(state: CallState, runtime: Runtime[AgentContext]) -> CallState
     fallbacks: list[NoteRecord] = []
     needed = not names_the_charge(merge_claims(policy_claim(earlier) if earlier else None, turn))
     # The bench's no-routing baseline asks every time; what the rules found still wins.
-    if needed or context.settings.llm_for_everything:
+    if needed or context.limits.llm_for_everything:
         last_month = f"{day.year - (day.month == 1)}-{(day.month - 2) % 12 + 1:02d}"
         # A full claim is about 44 tokens: enums, an integer and a YYYY-MM string.
         found, reason = ask_model(context, call_id=state.get("call_id", ""),
@@ -113,7 +113,7 @@ def decide(state: CallState, runtime: Runtime[AgentContext]) -> CallState:
                 "actions": [note(state, "decide", "claim_needs_detail")]}
     evidence: dict[str, Any] = state.get("evidence") or {}
     context = runtime.context
-    limits = CreditLimits.for_channel(context.settings, channel_of(state))
+    limits = CreditLimits.for_channel(context.limits, channel_of(state))
     verdict = evaluate_dispute(
         claim,
         customer_id=state.get("customer_id", ""),

@@ -44,7 +44,7 @@ def hand_off(state: CallState, runtime: Runtime[AgentContext]) -> CallState:
     update: CallState = {"handoff_streak": streak, "handoff_last_answer": answer}
     decision = should_hand_off(
         facts, unhelped_streak=streak, already=bool(state.get("handoff")),
-        failure_turns=runtime.context.settings.handoff_failure_turns,
+        failure_turns=runtime.context.limits.handoff_failure_turns,
     )
     if decision is None or seq < 0:
         return update

@@ -23,9 +23,9 @@ def classify_intent(state: CallState, runtime: Runtime[AgentContext]) -> CallSta
     """Label the customer utterance; record the tier used and any LLM fallback."""
     context = runtime.context
     text = state.get("normalized", "")
-    settings = context.settings
+    limits = context.limits
     # Above 1.0 no calibrated confidence is "sure": the no-routing baseline asks every time.
-    threshold = 2.0 if settings.llm_for_everything else settings.intent_llm_threshold
+    threshold = 2.0 if limits.llm_for_everything else limits.intent_llm_threshold
     decision = classify_tiered(text, fast=context.intents, chat=context.chat_model,
                                threshold=threshold)
     intent, confidence = Intent(str(decision.intent)), float(decision.confidence)

@@ -40,15 +40,15 @@ def screen_phishing(state: CallState, runtime: Runtime[AgentContext]) -> CallSta
                                    *(PhishingCueState(signal=c.signal, seq=c.seq, start=c.start,
                                                       end=c.end, text=c.text)
                                      for c in assessment.new)]
-    settings = runtime.context.settings
+    limits = runtime.context.limits
     if (state.get("phishing_alert") or seq < 0
-            or assessment.score < settings.phishing_alert_threshold):
+            or assessment.score < limits.phishing_alert_threshold):
         return update
     call_id, customer_id = state.get("call_id", ""), state.get("customer_id")
     alert = PhishingAlert(
         message_id=message_id_for(call_id, f"phishing:{seq}"), call_id=call_id,
         occurred_at=runtime.context.clock.now(), utterance_seq=seq, customer_id=customer_id,
-        score=assessment.score, threshold=settings.phishing_alert_threshold, advice=ADVICE,
+        score=assessment.score, threshold=limits.phishing_alert_threshold, advice=ADVICE,
         evidence=[PhishingEvidence(signal=c.signal, utterance_seq=max(0, c.seq), start=c.start,
                                    end=c.end, text=c.text[:200],
                                    weight=WEIGHTS.get(c.signal, 0.0))
@@ -56,7 +56,7 @@ def screen_phishing(state: CallState, runtime: Runtime[AgentContext]) -> CallSta
     )
     update["phishing_alert"] = alert.model_dump(mode="json")
     update["actions"] = [note(state, "screen_phishing", f"phishing_alert:{assessment.score}")]
-    guardian_id = settings.phishing_guardians.get(customer_id or "")
+    guardian_id = limits.phishing_guardians.get(customer_id or "")
     if guardian_id:
         update["guardian_alert"] = GuardianAlert(
             message_id=message_id_for(call_id, f"guardian:{seq}"), call_id=call_id,

@@ -40,7 +40,7 @@ def start_call(state: CallState, runtime: Runtime[AgentContext]) -> CallState:
     )
     hits = profile_signals(joined_on=customer.joined_on, contract_end=customer.contract_end,
                            today=today(runtime.context),
-                           window_days=runtime.context.settings.churn_contract_window_days)
+                           window_days=runtime.context.limits.churn_contract_window_days)
     update["churn_hits"] = [ChurnHitState(name=h.name, seq=h.seq, evidence=h.evidence)
                             for h in hits]
     return update

@@ -30,7 +30,7 @@ _MAX_TRANSCRIPT_CHARS = 1200
 def summarize(state: CallState, runtime: Runtime[AgentContext]) -> CallState:
     """Summarize the call; the facts come from state, the LLM only words them."""
     context, call_id = runtime.context, state.get("call_id", "")
-    threshold = context.settings.churn_flag_threshold
+    threshold = context.limits.churn_flag_threshold
     now = context.clock.now()
     template = template_summary(state, flag_threshold=threshold, call_date=call_day(now))
     transcript = "\n".join(f"고객: {u['text']}" for u in state.get("utterances", [])

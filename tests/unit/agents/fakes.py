@@ -190,7 +190,7 @@ class Ports:
     def context(self, **settings: Any) -> AgentContext:
         return AgentContext(billing=self.billing, ledger=self.ledger, approvals=self.approvals,
                             audit=self.audit, clock=self.clock, intents=FakeIntents(),  # type: ignore[arg-type]
-                            settings=AgentLimits(**settings), chat_model=self.chat)
+                            limits=AgentLimits(**settings), chat_model=self.chat)
 
 
 def ports(world: BillingWorld, chat: FakeChat | None = None) -> Ports:

@@ -41,7 +41,7 @@ def test_the_graph_decides_what_the_plans_ground_truth_says(intents) -> None:  #
     for call in disputes + others:
         context = AgentContext(
             billing=FakeBilling(world.billing), ledger=FakeLedger(), approvals=FakeApprovals(),
-            audit=FakeAudit(), clock=FakeClock(today), intents=intents, settings=AgentLimits(),
+            audit=FakeAudit(), clock=FakeClock(today), intents=intents, limits=AgentLimits(),
             chat_model=None,
         )  # fmt: skip
         runtime = SimpleNamespace(graph=build_graph(InMemorySaver()), context=context)
