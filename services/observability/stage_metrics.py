@@ -20,20 +20,20 @@ model tokens and fallbacks by graph node in services/llm/metrics.py.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from prometheus_client import REGISTRY, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector, CollectorRegistry
 
 from agents.ports import SystemClock
+from services.observability.wrapping import HandlerWrapper
 
 if TYPE_CHECKING:
     from pipelines.model import ModelStageStats
     from pipelines.stage import Incoming, Outgoing, StageHandler
-    from services.schemas import Topic
 
 __all__ = [
     "ASR_AUDIO_SECONDS",
@@ -71,7 +71,7 @@ class _Clock(Protocol):
     def __call__(self) -> float: ...
 
 
-class InstrumentedHandler:
+class InstrumentedHandler(HandlerWrapper):
     """A stage handler that times its inner handler; everything else passes through."""
 
     def __init__(
@@ -81,19 +81,12 @@ class InstrumentedHandler:
         clock: _Clock = time.perf_counter,
         now: Callable[[], datetime] | None = None,
     ) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._clock = clock
         self._now = now or SystemClock().now
-        self.name: str = inner.name
-        self.sources: tuple[Topic, ...] = inner.sources
         self._handle_seconds = HANDLE_SECONDS.labels(inner.name)
         self._event_age = EVENT_AGE_SECONDS.labels(inner.name)
         self._busy = STAGE_BUSY_SECONDS.labels(inner.name)
-
-    @property
-    def inner(self) -> StageHandler:
-        """The wrapped handler."""
-        return self._inner
 
     def handle(self, incoming: Incoming) -> Sequence[Outgoing]:
         """Handle one message through the inner handler, timing it."""
@@ -119,17 +112,6 @@ class InstrumentedHandler:
         finally:
             self._busy.inc(max(0.0, self._clock() - started))
 
-    def safe_offset(self, partition: int) -> int | None:
-        """The inner handler's safe offset."""
-        return self._inner.safe_offset(partition)
-
-    def revoke(self, partitions: Collection[int]) -> None:
-        """Revoke on the inner handler."""
-        self._inner.revoke(partitions)
-
-    def __getattr__(self, name: str) -> Any:
-        # Optional handler attributes the runner probes (e.g. `buffered`) come from the inner.
-        return getattr(self._inner, name)
 
 
 def _audio_seconds(message: object) -> float | None:

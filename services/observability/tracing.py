@@ -25,7 +25,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,10 +40,11 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 
 from services.broker import publisher as publisher_module
 from services.config import Settings
+from services.observability.wrapping import HandlerWrapper
 
 if TYPE_CHECKING:
     from pipelines.stage import Incoming, Outgoing, StageHandler
-    from services.schemas import Message, Topic
+    from services.schemas import Message
 
 __all__ = [
     "JsonLinesSpanExporter",
@@ -147,14 +148,12 @@ def _unsampled_audio(message: object) -> bool:
             and seq % AUDIO_SPAN_EVERY != 0 and not getattr(message, "last", False))  # fmt: skip
 
 
-class TracingHandler:
+class TracingHandler(HandlerWrapper):
     """A stage handler recording a span per message and per released output."""
 
     def __init__(self, inner: StageHandler, tracer: trace.Tracer | None = None) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._tracer = tracer or trace.get_tracer("kcall.stage")
-        self.name: str = inner.name
-        self.sources: tuple[Topic, ...] = inner.sources
 
     def handle(self, incoming: Incoming) -> Sequence[Outgoing]:
         """Handle one message inside its span; remember the span for the outputs."""
@@ -212,17 +211,6 @@ class TracingHandler:
             span.end(end_time=ended)
             _LINKS.produced(message.message_id, span.get_span_context())
         return outputs
-
-    def safe_offset(self, partition: int) -> int | None:
-        """The inner handler's safe offset."""
-        return self._inner.safe_offset(partition)
-
-    def revoke(self, partitions: Collection[int]) -> None:
-        """Revoke on the inner handler."""
-        self._inner.revoke(partitions)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
 
 
 class TracingBatchHandler(TracingHandler):
