@@ -10,7 +10,7 @@ import contextlib
 import json
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -20,7 +20,7 @@ from agents.intents.recipe import DEFAULT_SEED
 from pipelines.intent_data import SIM_UTTERANCES, training_examples
 
 if TYPE_CHECKING:
-    from agents.intents import Artifact, IntentClassifier, IntentReport
+    from agents.intents import Artifact, IntentClassifier
     from agents.ports import ChatModel
     from services.config import Settings
     from services.intent_model_files import FileIntentModelStore
@@ -149,37 +149,6 @@ def classify(
             typer.echo(json.dumps(row, ensure_ascii=False))
 
 
-def _summary_line(name: str, report: IntentReport) -> str:
-    confusions = ", ".join(f"{t.value}->{p.value} x{n}" for t, p, n in report.top_confusions(4))
-    return (
-        f"{name:<22} n={report.examples:<4} macro-F1 {report.macro_f1:.3f}  "
-        f"acc {report.accuracy:.3f}  ECE {report.ece:.3f}  top confusions: {confusions or '-'}"
-    )
-
-
-def _handwritten_reports(model: IntentClassifier, *, noise_seed: int) -> dict[str, IntentReport]:
-    from agents.intents import evaluate, handwritten_eval, with_noise
-
-    examples = handwritten_eval()
-    return {
-        "handwritten_clean": evaluate(model, examples),
-        "handwritten_asr_noise": evaluate(model, with_noise(examples, seed=noise_seed)),
-    }
-
-
-def _latency_ms(model: IntentClassifier, texts: Sequence[str]) -> dict[str, float]:
-    timings = []
-    for text in texts:
-        started = time.perf_counter()
-        model.predict(text)
-        timings.append((time.perf_counter() - started) * 1000)
-    timings.sort()
-    return {
-        "p50": round(timings[len(timings) // 2], 3),
-        "p95": round(timings[int(len(timings) * 0.95)], 3),
-    }
-
-
 def _write(out: Path | None, data: dict[str, Any]) -> None:
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -194,6 +163,7 @@ def train_intents(
     out: Annotated[Path | None, OUT_OPTION] = None,
 ) -> None:
     """Train the fast intent tier reproducibly, write the model, print its report."""
+    from agents.evaluation.intents import handwritten_reports, latency_ms, summary_line
     from agents.intents import handwritten_eval, train_and_store, training_steps
     from services.cli.progress import progress_steps
     from services.config import get_settings
@@ -211,10 +181,10 @@ def train_intents(
         f"temperature {report.temperature:.3f}"
     )
     reports = {"heldout_split": report.heldout}
-    reports.update(_handwritten_reports(model, noise_seed=noise_seed))
+    reports.update(handwritten_reports(model, noise_seed=noise_seed))
     for name, item in reports.items():
-        typer.echo(_summary_line(name, item))
-    latency = _latency_ms(model, [ex.text for ex in handwritten_eval()])
+        typer.echo(summary_line(name, item))
+    latency = latency_ms(model, [ex.text for ex in handwritten_eval()])
     typer.echo(f"latency per utterance: p50 {latency['p50']} ms, p95 {latency['p95']} ms")
     _write(
         out,
@@ -237,48 +207,21 @@ def eval_intents(
     out: Annotated[Path | None, OUT_OPTION] = None,
 ) -> None:
     """Macro-F1, per-class scores, confusion and ECE on the hand-written set, clean and noisy."""
+    from agents.evaluation.intents import handwritten_reports, summary_line, tiered_scores
     from services.config import get_settings
 
     settings = get_settings()
     model = _load_model(settings, seed=seed, sim_utterances=sim_utterances)
-    reports = _handwritten_reports(model, noise_seed=noise_seed)
+    reports = handwritten_reports(model, noise_seed=noise_seed)
     for name, item in reports.items():
-        typer.echo(_summary_line(name, item))
+        typer.echo(summary_line(name, item))
     data: dict[str, Any] = {name: item.to_dict() for name, item in reports.items()}
     if llm:
+        threshold = settings.agent.intent_llm_threshold
         with _chat_model(settings, True) as chat:
-            data["tiered"] = _tiered_eval(model, chat, settings, noise_seed=noise_seed)
+            data["tiered"] = tiered_scores(model, chat, threshold=threshold,
+                                           noise_seed=noise_seed)
+        for name, scores in data["tiered"].items():
+            summary = {k: v for k, v in scores.items() if k != "report"}
+            typer.echo(f"tiered {name:<10} threshold {threshold}: {json.dumps(summary)}")
     _write(out, data)
-
-
-def _tiered_eval(
-    model: IntentClassifier, chat: ChatModel | None, settings: Settings, *, noise_seed: int
-) -> dict[str, Any]:
-    from agents.intents import classify_tiered, handwritten_eval, with_noise
-    from agents.intents.metrics import intent_report
-
-    threshold = settings.agent.intent_llm_threshold
-    results: dict[str, Any] = {}
-    clean = list(handwritten_eval())
-    for name, examples in (("clean", clean), ("asr_noise", with_noise(clean, seed=noise_seed))):
-        decisions = [
-            classify_tiered(ex.text, fast=model, chat=chat, threshold=threshold) for ex in examples
-        ]
-        report = intent_report(
-            [ex.intent for ex in examples],
-            [d.intent for d in decisions],
-            [d.confidence for d in decisions],
-        )
-        asked = [d for d in decisions if d.fast_confidence < threshold]
-        summary = {
-            "macro_f1": report.macro_f1,
-            "asked_llm": len(asked),
-            "llm_accepted": sum(d.tier.value == "llm" for d in decisions),
-            "llm_changed_intent": sum(d.intent != d.fast_intent for d in decisions),
-            "fallbacks": sorted({d.fallback_reason for d in decisions if d.fallback_reason}),
-            "prompt_tokens": sum(d.prompt_tokens for d in decisions),
-            "completion_tokens": sum(d.completion_tokens for d in decisions),
-        }
-        typer.echo(f"tiered {name:<10} threshold {threshold}: {json.dumps(summary)}")
-        results[name] = {**summary, "report": report.to_dict()}
-    return results
