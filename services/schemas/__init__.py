@@ -1,19 +1,36 @@
-"""Wire contracts for every topic and the billing records; imports nothing of ours."""
+"""Wire contracts for every topic, made of the core's vocabulary (agents.domain, re-exported)."""
 
-from services.schemas.base import SCHEMA_VERSION, Envelope, Record, new_message_id, utc_now
-from services.schemas.billing import (
+from agents.domain import (
     AnomalyKind,
     BillingWorld,
     ChargeKind,
+    ChurnSignal,
     ConsentRecord,
     CustomerRecord,
+    DisputeDecision,
+    DisputeOutcome,
+    FollowUpAction,
+    HandoffReason,
+    Intent,
+    IntentTier,
     InvoiceLineRecord,
     InvoiceRecord,
+    MentionedAmount,
+    MentionedDate,
+    MentionedIdentifier,
     PaymentRecord,
+    PhishingEvidence,
     PlanRecord,
+    RevisionSource,
+    SealedIdentifier,
+    Speaker,
+    SummaryItems,
+    SummarySection,
+    SummarySource,
     UsageKind,
     UsageRecord,
 )
+from services.schemas.base import SCHEMA_VERSION, Envelope, Record, new_message_id, utc_now
 from services.schemas.calls import (
     ApprovalDecided,
     AudioChunk,
@@ -21,22 +38,7 @@ from services.schemas.calls import (
     CallInsight,
     CallStarted,
     CallSummary,
-    ChurnSignal,
-    DisputeDecision,
-    DisputeOutcome,
-    FollowUpAction,
-    Intent,
-    IntentTier,
-    MentionedAmount,
-    MentionedDate,
-    MentionedIdentifier,
     Redactor,
-    RevisionSource,
-    SealedIdentifier,
-    Speaker,
-    SummaryItems,
-    SummarySection,
-    SummarySource,
     TranscriptEvent,
     Utterance,
 )
@@ -48,8 +50,8 @@ from services.schemas.codec import (
     decode,
     encode,
 )
-from services.schemas.fraud import GuardianAlert, PhishingAlert, PhishingEvidence
-from services.schemas.handoffs import HandoffReason, HandoffRequested
+from services.schemas.fraud import GuardianAlert, PhishingAlert
+from services.schemas.handoffs import HandoffRequested
 from services.schemas.model import ModelRequest, ModelTask
 from services.schemas.topics import Topic, all_topic_names
 

@@ -1,6 +1,6 @@
 """Wire contracts of the call topics: audio, transcripts, insights, summaries.
 
-The enums and records inside them are the core's (agents.domain), re-exported here.
+The enums and records inside them are the core's (agents.domain); the package re-exports them.
 """
 
 from __future__ import annotations
@@ -10,14 +10,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from agents.domain.conversation import Intent, IntentTier, RevisionSource, Speaker, SummarySource
-from agents.domain.decisions import ChurnSignal, DisputeDecision, DisputeOutcome
+from agents.domain.conversation import Intent, IntentTier, RevisionSource, Speaker
+from agents.domain.decisions import ChurnSignal, DisputeDecision
 from agents.domain.summary_items import (
-    FollowUpAction,
-    IdentifierKind,
-    MentionedAmount,
-    MentionedDate,
-    MentionedIdentifier,
     SealedIdentifier,
     SummaryItems,
     SummarySection,
@@ -32,23 +27,7 @@ __all__ = [
     "CallInsight",
     "CallStarted",
     "CallSummary",
-    "ChurnSignal",
-    "DisputeDecision",
-    "DisputeOutcome",
-    "FollowUpAction",
-    "IdentifierKind",
-    "Intent",
-    "IntentTier",
-    "MentionedAmount",
-    "MentionedDate",
-    "MentionedIdentifier",
     "Redactor",
-    "RevisionSource",
-    "SealedIdentifier",
-    "Speaker",
-    "SummaryItems",
-    "SummarySection",
-    "SummarySource",
     "TranscriptEvent",
     "Utterance",
 ]

@@ -10,7 +10,7 @@ from agents.domain.decisions import PhishingEvidence
 from services.schemas import limits as L
 from services.schemas.base import Envelope
 
-__all__ = ["GuardianAlert", "PhishingAlert", "PhishingEvidence"]
+__all__ = ["GuardianAlert", "PhishingAlert"]
 
 
 class PhishingAlert(Envelope):

@@ -10,7 +10,7 @@ from agents.domain.decisions import HandoffReason
 from services.schemas import limits as L
 from services.schemas.base import Envelope
 
-__all__ = ["HandoffReason", "HandoffRequested"]
+__all__ = ["HandoffRequested"]
 
 
 class HandoffRequested(Envelope):

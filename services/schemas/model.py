@@ -13,8 +13,9 @@ from typing import Literal
 
 from pydantic import AwareDatetime, Field, model_validator
 
+from agents.domain.conversation import Intent
 from services.schemas.base import Envelope
-from services.schemas.calls import CallInsight, CallSummary, Intent
+from services.schemas.calls import CallInsight, CallSummary
 
 __all__ = ["ModelRequest", "ModelTask"]
 
