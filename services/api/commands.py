@@ -54,7 +54,8 @@ class SqlApiCommands:
             raise RecordConflict(_already_decided(f"{ticket.status} by another supervisor"))
         with database_errors():
             view = self._approvals.view(approval_id)
-        assert view is not None  # decided a moment ago; approvals are never deleted
+        if view is None:  # decided a moment ago, then purged by retention in between
+            raise RecordNotFound(_unknown_approval(approval_id))
         return view.model_dump(mode="json")
 
     def claim_handoff(self, handoff_id: str, *, claimed_by: str) -> dict[str, Any]:
